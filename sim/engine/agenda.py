@@ -1,0 +1,87 @@
+"""An agenda: many pending timed items behind a single pending SimPy event.
+
+SimPy's cost per event grows with the number of pending events, so a fleet of thousands
+of machines each waiting on its own timeout is slow. An agenda keeps its items in its own
+queue and keeps exactly one SimPy timeout armed, at its earliest item. Items pushed in
+non-decreasing time order (deterministic lead times, for instance) go to a FIFO deque at
+O(1); others go to a binary heap. Ties are served in push order, so runs are reproducible.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+
+INF = float("inf")
+
+
+class Agenda:
+    """Timed items handed to ``handler(item)`` at their time, in (time, push order)."""
+
+    __slots__ = ("env", "handler", "_heap", "_fifo", "_seq", "_armed", "_armed_at", "_fire_cb")
+
+    def __init__(self, env: simpy.Environment, handler: Callable[[Any], None]) -> None:
+        self.env = env
+        self.handler = handler
+        self._heap: list[tuple[float, int, Any]] = []
+        self._fifo: deque[tuple[float, int, Any]] = deque()
+        self._seq = 0
+        self._armed: simpy.Event | None = None
+        self._armed_at = INF
+        self._fire_cb = self._fire
+
+    def __len__(self) -> int:
+        return len(self._heap) + len(self._fifo)
+
+    def push(self, at: float, item: Any) -> None:
+        """Hand ``item`` to the handler at time ``at`` (not before now)."""
+        entry = (at, self._seq, item)
+        self._seq += 1
+        fifo = self._fifo
+        if not fifo or at >= fifo[-1][0]:
+            fifo.append(entry)
+        else:
+            heapq.heappush(self._heap, entry)
+        if at < self._armed_at:
+            self._arm(at)
+
+    def _arm(self, at: float) -> None:
+        self._armed_at = at
+        ev = self.env.timeout(at - self.env.now)
+        ev.callbacks.append(self._fire_cb)  # type: ignore[union-attr]
+        self._armed = ev
+
+    def _pop_due(self, now: float) -> tuple[bool, Any]:
+        heap, fifo = self._heap, self._fifo
+        if fifo and (not heap or fifo[0][:2] < heap[0][:2]):
+            if fifo[0][0] <= now:
+                return True, fifo.popleft()[2]
+            return False, None
+        if heap and heap[0][0] <= now:
+            return True, heapq.heappop(heap)[2]
+        return False, None
+
+    def _fire(self, event: simpy.Event) -> None:
+        if event is not self._armed:  # superseded by an earlier arm
+            return
+        self._armed, self._armed_at = None, INF
+        now = self.env.now
+        handler = self.handler
+        while True:
+            due, item = self._pop_due(now)
+            if not due:
+                break
+            handler(item)
+        nxt = self._next_time()
+        if nxt < self._armed_at:
+            self._arm(nxt)
+
+    def _next_time(self) -> float:
+        heap, fifo = self._heap, self._fifo
+        a = fifo[0][0] if fifo else INF
+        b = heap[0][0] if heap else INF
+        return a if a < b else b

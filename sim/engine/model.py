@@ -1,0 +1,423 @@
+"""One replication: machines fail, parts are dispatched, technicians repair, stock refills.
+
+Event budget per machine failure: the failure itself, the restore, the technician's
+return, and the replenishment of the unit used; a backordered demand waits in a deque,
+not in a process. Pending events live in :class:`~sim.engine.agenda.Agenda` queues, so
+SimPy holds only a handful of pending events whatever the fleet size.
+
+Dispatch order for a part: the assigned depot's stock; a lateral transshipment from the
+nearest other depot with stock within the limit; an emergency shipment from central;
+otherwise a backorder at the assigned depot, filled first come first served.
+Restore time = max(part arrival, technician arrival) + repair time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import simpy
+
+from sim.build import Network
+from sim.engine import records
+from sim.engine.agenda import Agenda
+from sim.engine.kpis import compute_kpis
+from sim.engine.records import BACKORDER, EMERGENCY, LATERAL, NO_PART, SOURCES, STOCK
+from sim.engine.stock import Bin
+from sim.engine.tally import Tally
+from sim.engine.technicians import TechnicianPool
+from sim.rng import Streams
+
+STREAM_BLOCK = 256
+
+
+class Job:
+    """An outage of one machine (or, with ``machine == -1``, a demand-stream request)."""
+
+    __slots__ = ("machine", "comp", "site", "fail_t", "part_t", "tech_t", "repair_h", "source", "part")
+
+    def __init__(self, machine: int, comp: int, site: int, fail_t: float, repair_h: float, part: int) -> None:
+        self.machine, self.comp, self.site, self.fail_t = machine, comp, site, fail_t
+        self.repair_h, self.part = repair_h, part
+        self.part_t: float | None = None
+        self.tech_t: float | None = None
+        self.source = NO_PART
+
+
+class Replication:
+    """The state and event handlers of one replication of a network."""
+
+    def __init__(self, net: Network, seed: int, replication: int, check_invariants: bool = False) -> None:
+        self.net = net
+        self.streams = Streams(seed, replication)
+        self.check = check_invariants
+        self.env = env = simpy.Environment()
+        self.trace: list[Any] | None = [] if net.trace else None
+        self.tally = Tally(len(net.regions))
+        n_parts = len(net.parts)
+        self.bins = [[Bin(d.base_stock[p]) for p in range(n_parts)] for d in net.depots]
+        self.central = None if net.central.infinite else [Bin(s) for s in net.central.base_stock]
+        self.pools = [TechnicianPool(d.technicians, self._technician_sets_off) for d in net.depots]
+        self._lanes: dict[str, Any] = {}
+
+        self.failures = Agenda(env, self._fail)
+        self.restores = Agenda(env, self._restore)
+        self.returns = Agenda(env, self._technician_back)
+        self.departures = Agenda(env, self._technician_request)
+        self.arrivals = Agenda(env, self._replenished)
+        self.central_arrivals = Agenda(env, self._central_replenished)
+        self.demands = Agenda(env, self._stream_demand)
+
+        # machines: operating age, next failure age per component, one stream per component
+        machines = net.machines
+        self.age = [0.0] * len(machines)
+        self.fail_age: list[list[float]] = []
+        self.rngs: list[list[Any]] = []
+        self.jobs: list[Job | None] = [None] * len(machines)
+        for i, m in enumerate(machines):
+            rngs = [self.streams(f"machine/{m.key}/{c.name}") for c in m.components]
+            ages = [c.time_to_failure.sample(r) for c, r in zip(m.components, rngs)]
+            self.rngs.append(rngs)
+            self.fail_age.append(ages)
+            self.failures.push(min(ages), i)
+        # customer sites: machines down, as time-weighted levels
+        self.down = [0] * len(net.sites)
+        self.down_last = [0.0] * len(net.sites)
+        self.down_area = [0.0] * len(net.sites)
+        # demand streams: buffered exponential inter-arrival draws
+        self.stream_rng = [self.streams(f"demand/{s.name}") for s in net.streams]
+        self.stream_buf: list[list[float]] = [[] for _ in net.streams]
+        for k, s in enumerate(net.streams):
+            self.demands.push(self._next_gap(k), k)
+        if net.warmup_h > 0:
+            env.timeout(net.warmup_h).callbacks.append(self._start_window)  # type: ignore[union-attr]
+
+    # ------------------------------------------------------------------ helpers
+    def _lane(self, name: str) -> Any:
+        rng = self._lanes.get(name)
+        if rng is None:
+            rng = self._lanes[name] = self.streams(name)
+        return rng
+
+    def _next_gap(self, k: int) -> float:
+        buf = self.stream_buf[k]
+        if not buf:
+            mean = 1.0 / self.net.streams[k].rate_per_h
+            buf.extend(self.stream_rng[k].exponential(mean, STREAM_BLOCK)[::-1].tolist())
+        return buf.pop()
+
+    def _site_level(self, s: int, delta: int, now: float) -> None:
+        self.down_area[s] += self.down[s] * (now - self.down_last[s])
+        self.down_last[s] = now
+        self.down[s] += delta
+
+    def _start_window(self, _event: Any = None) -> None:
+        now = self.env.now
+        self.tally = Tally(len(self.net.regions))
+        for row in self.bins:
+            for b in row:
+                b.reset_areas(now)
+        for b in self.central or ():
+            b.reset_areas(now)
+        for pool in self.pools:
+            pool.reset_areas(now)
+        for s in range(len(self.down)):
+            self._site_level(s, 0, now)
+            self.down_area[s] = 0.0
+        if self.trace is not None:
+            self.trace.clear()
+
+    def _check(self) -> None:
+        for row in self.bins:
+            for b in row:
+                if not b.balanced():
+                    raise AssertionError("stock conservation violated at a depot")
+        for b in self.central or ():
+            if not b.balanced():
+                raise AssertionError("stock conservation violated at central")
+
+    # ------------------------------------------------------------------ failures
+    def _fail(self, i: int) -> None:
+        now = self.env.now
+        net = self.net
+        m = net.machines[i]
+        ages = self.fail_age[i]
+        c = ages.index(min(ages))
+        comp = m.components[c]
+        age = ages[c]
+        self.age[i] = age
+        rng = self.rngs[i][c]
+        repair_h = comp.repair_time.sample(rng)
+        ages[c] = age + comp.time_to_failure.sample(rng)
+        self.tally.failures += 1
+        self._site_level(m.site, 1, now)
+        job = Job(i, c, m.site, now, repair_h, comp.part)
+        self.jobs[i] = job
+        if self.trace is not None:
+            self.trace.append(records.Failure(now, m.key, net.sites[m.site].name, comp.name, age))
+        site = net.sites[m.site]
+        if not net.policy.technician_with_part:
+            self.pools[site.depot].request(job, now)
+        if comp.part < 0:
+            self._part_ready(job, now)
+        else:
+            self._demand(job, site.depot, comp.part)
+
+    def _stream_demand(self, k: int) -> None:
+        now = self.env.now
+        s = self.net.streams[k]
+        self._demand(Job(-1, -1, -1, now, 0.0, s.part), s.depot, s.part)
+        self.demands.push(now + self._next_gap(k), k)
+
+    # ------------------------------------------------------------------ parts
+    def _demand(self, job: Job, depot: int, part: int) -> None:
+        """Serve a part demand: stock, lateral, emergency, else backorder."""
+        now = self.env.now
+        net = self.net
+        tally = self.tally
+        tally.demands += 1
+        p = net.parts[part]
+        site = net.sites[job.site] if job.site >= 0 else None
+        if site is None or not site.parts_included:
+            tally.parts_revenue += p.price
+        tally.parts_cost += p.unit_cost
+        b = self.bins[depot][part]
+        if b.on_hand > 0:
+            b.touch(now)
+            b.on_hand -= 1
+            self._order(depot, part, now)
+            job.source = STOCK
+            tally.by_source[STOCK] += 1
+            if site is not None:
+                tally.freight_normal += site.part_distance_km * net.freight.normal_per_km
+                self._allocated(job, depot, now, now + site.part_time_h)
+            else:
+                self._allocated(job, depot, now, now)
+            return
+        if site is not None and net.policy.lateral:
+            for lane in site.laterals:
+                other = self.bins[lane.depot][part]
+                if other.on_hand > 0:
+                    other.touch(now)
+                    other.on_hand -= 1
+                    self._order(lane.depot, part, now)
+                    job.source = LATERAL
+                    tally.by_source[LATERAL] += 1
+                    tally.freight_lateral += lane.distance_km * net.freight.lateral_per_km
+                    self._allocated(job, lane.depot, now, now + lane.time_h)
+                    return
+        if net.policy.emergency and site is not None:
+            central = self.central
+            if central is None or central[part].on_hand > 0:
+                if central is not None:
+                    cb = central[part]
+                    cb.touch(now)
+                    cb.on_hand -= 1
+                    self._order_central(part, now)
+                lead = net.policy.emergency_lead_time.sample(self._lane(f"lane/emergency->{site.name}"))
+                job.source = EMERGENCY
+                tally.by_source[EMERGENCY] += 1
+                tally.freight_emergency += (
+                    net.policy.emergency_cost_per_shipment + site.emergency_distance_km * net.freight.emergency_per_km
+                )
+                self._allocated(job, -1, now, now + lead)
+                return
+        b.touch(now)
+        b.waiting.append(job)
+        self._order(depot, part, now)
+        job.source = BACKORDER
+        tally.by_source[BACKORDER] += 1
+        if self.check:
+            self._check()
+
+    def _allocated(self, job: Job, depot: int, now: float, arrival: float) -> None:
+        if self.trace is not None:
+            net = self.net
+            self.trace.append(
+                records.Demand(
+                    job.fail_t,
+                    now,
+                    arrival,
+                    net.parts[job.part].name,
+                    net.depots[depot].name if depot >= 0 else "central",
+                    net.sites[job.site].name if job.site >= 0 else "",
+                    SOURCES[job.source],
+                )
+            )
+        if self.check:
+            self._check()
+        if job.machine >= 0:
+            self._part_ready(job, arrival)
+
+    def _order(self, depot: int, part: int, now: float) -> None:
+        """One-for-one replenishment order from ``depot`` to central."""
+        b = self.bins[depot][part]
+        b.in_transit += 1
+        self.tally.freight_replenishment += self.net.freight.replenishment_per_unit
+        central = self.central
+        if central is None:
+            self._ship_to_depot(depot, part, now)
+            return
+        cb = central[part]
+        cb.touch(now)
+        if cb.on_hand > 0:
+            cb.on_hand -= 1
+            self._order_central(part, now)
+            self._ship_to_depot(depot, part, now)
+        else:
+            cb.waiting.append((depot, part))
+            self._order_central(part, now)
+
+    def _ship_to_depot(self, depot: int, part: int, now: float) -> None:
+        d = self.net.depots[depot]
+        lead = d.replenishment_lead_time.sample(self._lane(f"lane/central->{d.name}"))
+        self.arrivals.push(now + lead, (depot, part))
+
+    def _order_central(self, part: int, now: float) -> None:
+        cb = self.central[part]  # type: ignore[index]
+        cb.in_transit += 1
+        lead = self.net.central.factory_lead_time.sample(self._lane("lane/factory->central"))  # type: ignore[union-attr]
+        self.central_arrivals.push(now + lead, part)
+
+    def _central_replenished(self, part: int) -> None:
+        now = self.env.now
+        cb = self.central[part]  # type: ignore[index]
+        cb.touch(now)
+        cb.in_transit -= 1
+        if cb.waiting:
+            depot, _ = cb.waiting.popleft()
+            self._ship_to_depot(depot, part, now)
+        else:
+            cb.on_hand += 1
+        if self.check:
+            self._check()
+
+    def _replenished(self, item: tuple[int, int]) -> None:
+        now = self.env.now
+        depot, part = item
+        b = self.bins[depot][part]
+        b.touch(now)
+        b.in_transit -= 1
+        if b.waiting:
+            job = b.waiting.popleft()
+            site = self.net.sites[job.site] if job.site >= 0 else None
+            if site is not None:
+                self.tally.freight_normal += site.part_distance_km * self.net.freight.normal_per_km
+                self._allocated(job, depot, now, now + site.part_time_h)
+            else:
+                self._allocated(job, depot, now, now)
+        else:
+            b.on_hand += 1
+            if self.check:
+                self._check()
+
+    # ------------------------------------------------------------------ technicians
+    def _part_ready(self, job: Job, arrival: float) -> None:
+        job.part_t = arrival
+        if self.net.policy.technician_with_part:
+            site = self.net.sites[job.site]
+            leave = arrival - site.technician_time_h
+            if leave > self.env.now:
+                self.departures.push(leave, job)
+            else:
+                self.pools[site.depot].request(job, self.env.now)
+        elif job.tech_t is not None:
+            self._schedule_restore(job)
+
+    def _technician_request(self, job: Job) -> None:
+        self.pools[self.net.sites[job.site].depot].request(job, self.env.now)
+
+    def _technician_sets_off(self, job: Job) -> None:
+        site = self.net.sites[job.site]
+        job.tech_t = self.env.now + site.technician_time_h
+        self.tally.technician_km += 2.0 * site.technician_distance_km
+        if job.part_t is not None:
+            self._schedule_restore(job)
+
+    def _schedule_restore(self, job: Job) -> None:
+        start = job.part_t if job.part_t > job.tech_t else job.tech_t  # type: ignore[operator]
+        self.restores.push(start + job.repair_h, job)
+
+    def _restore(self, job: Job) -> None:
+        now = self.env.now
+        net = self.net
+        i = job.machine
+        site = net.sites[job.site]
+        self._site_level(job.site, -1, now)
+        self.jobs[i] = None
+        self.returns.push(now + site.technician_time_h, site.depot)
+        ages = self.fail_age[i]
+        self.failures.push(now + min(ages) - self.age[i], i)
+        if job.fail_t >= net.warmup_h:
+            tally = self.tally
+            duration = now - job.fail_t
+            tally.restored_outage(duration)
+            tally.outage_outcome(
+                duration,
+                site.promise_h,
+                site.late_penalty_per_h,
+                site.region,
+                site.perishable_threshold_h,
+                site.perishable_loss,
+            )
+            tally.visits += 1
+            tally.visit_fees += site.fee_per_visit
+        if self.trace is not None:
+            m = net.machines[i]
+            self.trace.append(
+                records.Restore(
+                    job.fail_t,
+                    job.part_t,  # type: ignore[arg-type]
+                    job.tech_t,  # type: ignore[arg-type]
+                    now,
+                    m.key,
+                    site.name,
+                    m.components[job.comp].name,
+                    SOURCES[job.source],
+                )
+            )
+
+    def _technician_back(self, depot: int) -> None:
+        self.pools[depot].release(self.env.now)
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> dict[str, float]:
+        """Simulate to the horizon and return the KPIs of the window."""
+        net = self.net
+        self.env.run(until=net.horizon_h)
+        end = net.horizon_h
+        for row in self.bins:
+            for b in row:
+                b.touch(end)
+        for b in self.central or ():
+            b.touch(end)
+        for pool in self.pools:
+            pool.touch(end)
+        for s in range(len(self.down)):
+            self._site_level(s, 0, end)
+        for job in self.jobs:
+            if job is not None and job.fail_t >= net.warmup_h:
+                site = net.sites[job.site]
+                self.tally.open_outage(
+                    end - job.fail_t,
+                    site.promise_h,
+                    site.late_penalty_per_h,
+                    site.region,
+                    site.perishable_threshold_h,
+                    site.perishable_loss,
+                )
+        return compute_kpis(self)
+
+    @property
+    def open_outages(self) -> int:
+        """Machines down at the end of the run whose failure fell in the window."""
+        return sum(1 for j in self.jobs if j is not None and j.fail_t >= self.net.warmup_h)
+
+
+def run_replication(
+    net: Network, seed: int, replication: int, check_invariants: bool = False
+) -> dict[str, float]:
+    """Run replication ``replication`` of ``net`` and return its KPIs (ordered)."""
+    return Replication(net, seed, replication, check_invariants).run()
+
+
+__all__ = ["Job", "Replication", "run_replication"]

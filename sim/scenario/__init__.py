@@ -1,0 +1,1 @@
+"""Scenario files: YAML → validated pydantic models (see :mod:`sim.scenario.schema`)."""

@@ -1,0 +1,422 @@
+"""The scenario file format, as pydantic v2 models.
+
+Every field is documented here; ``docs/scenario-reference.md`` is generated from these
+models (``python -m sim.scenario.reference``). Unknown keys are errors. Units live in the
+field names: ``_h`` hours, ``_km`` kilometres, ``_kmh`` km per hour, ``_per_year``
+per year, ``_per_h`` per hour. Money is in the scenario's ``currency``.
+
+Validation happens in two passes: field by field (pydantic), then the cross-references
+between sections (:func:`Scenario.problems`), so that a file with many mistakes reports
+all of them at once.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[^\s\[\]=.][^\[\]=]*$")]
+
+
+class Model(BaseModel):
+    """Base of every scenario section: unknown keys forbidden, values immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+# --------------------------------------------------------------------------------------
+# Distributions (of durations in hours)
+# --------------------------------------------------------------------------------------
+
+
+class Exponential(Model):
+    """Exponential durations (memoryless): constant hazard ``1/mean``."""
+
+    dist: Literal["exponential"]
+    mean: PositiveFloat = Field(description="Mean duration, hours.")
+
+
+class Weibull(Model):
+    """Weibull durations; give ``scale`` or ``mean`` (not both). shape>1 means wear-out."""
+
+    dist: Literal["weibull"]
+    shape: PositiveFloat = Field(description="Shape k (1 = exponential, >1 wear-out).")
+    scale: PositiveFloat | None = Field(None, description="Scale, hours.")
+    mean: PositiveFloat | None = Field(None, description="Mean, hours (sets the scale).")
+
+    @model_validator(mode="after")
+    def _one_of_scale_mean(self) -> "Weibull":
+        if (self.scale is None) == (self.mean is None):
+            raise ValueError("give exactly one of 'scale' or 'mean'")
+        return self
+
+    def scale_h(self) -> float:
+        """The scale parameter in hours, from ``scale`` or ``mean``."""
+        if self.scale is not None:
+            return self.scale
+        assert self.mean is not None
+        return self.mean / math.gamma(1.0 + 1.0 / self.shape)
+
+
+class Lognormal(Model):
+    """Lognormal durations given by their mean and coefficient of variation."""
+
+    dist: Literal["lognormal"]
+    mean: PositiveFloat = Field(description="Mean duration, hours.")
+    cv: PositiveFloat = Field(description="Coefficient of variation (std / mean).")
+
+
+class Gamma(Model):
+    """Gamma durations given by their mean and coefficient of variation."""
+
+    dist: Literal["gamma"]
+    mean: PositiveFloat = Field(description="Mean duration, hours.")
+    cv: PositiveFloat = Field(description="Coefficient of variation (std / mean).")
+
+
+class Deterministic(Model):
+    """A fixed duration."""
+
+    dist: Literal["deterministic"]
+    value: NonNegFloat = Field(description="The duration, hours.")
+
+
+class Uniform(Model):
+    """Durations uniform on [low, high]."""
+
+    dist: Literal["uniform"]
+    low: NonNegFloat = Field(description="Lower bound, hours.")
+    high: NonNegFloat = Field(description="Upper bound, hours.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Uniform":
+        if self.high < self.low:
+            raise ValueError("'high' must be at least 'low'")
+        return self
+
+
+Distribution = Annotated[
+    Union[Exponential, Weibull, Lognormal, Gamma, Deterministic, Uniform],
+    Field(discriminator="dist"),
+]
+
+
+# --------------------------------------------------------------------------------------
+# Catalogue: parts and machine models
+# --------------------------------------------------------------------------------------
+
+
+class Part(Model):
+    """A spare part: what it costs the maker, what the customer pays, what holding it costs."""
+
+    name: Name
+    unit_cost: Money = Field(description="Cost of one unit to the maker.")
+    price: Money = Field(description="Price the customer pays per unit used.")
+    holding_rate_per_year: NonNegFloat = Field(
+        0.25, description="Holding cost per year as a share of unit cost (capital, storage, obsolescence)."
+    )
+
+
+class Component(Model):
+    """A failure mode of a machine model: what breaks, which part it consumes, how long repair takes."""
+
+    name: Name
+    part: Name | None = Field(
+        None, description="Part consumed by the repair; null for a failure that needs only a technician."
+    )
+    time_to_failure_h: Distribution = Field(description="Operating hours between failures of this component.")
+    repair_time_h: Distribution = Field(description="Hands-on repair time once part and technician are on site.")
+
+
+class MachineModel(Model):
+    """A machine model sold to customers."""
+
+    name: Name
+    price: Money = Field(description="Price the customer pays for one machine (before pricing.machine_price_multiplier).")
+    cost_to_make: Money = Field(description="Maker's cost to build one machine.")
+    life_years: PositiveFloat = Field(
+        8.0, description="Economic life: price and cost are annualised straight-line over it."
+    )
+    components: list[Component] = Field(min_length=1, description="Failure modes of the machine.")
+
+
+# --------------------------------------------------------------------------------------
+# Market: regions and customer sites
+# --------------------------------------------------------------------------------------
+
+
+class Region(Model):
+    """A sales region, with an optional restore-time promise for its sites."""
+
+    name: Name
+    promise_h: PositiveFloat | None = Field(
+        None, description="Promised restore time (failure to running again), hours; null = no promise."
+    )
+    late_penalty_per_h: Money = Field(0.0, description="Penalty the maker pays per hour a restore is late.")
+
+
+class Perishable(Model):
+    """Work in progress spoiled when one outage lasts longer than a threshold."""
+
+    threshold_h: PositiveFloat = Field(description="Outage length after which the work in progress is lost, hours.")
+    loss: Money = Field(description="One-off loss when an outage passes the threshold.")
+
+
+class Site(Model):
+    """A customer site with installed machines."""
+
+    name: Name
+    lat: Annotated[float, Field(ge=-90, le=90)] = Field(description="Latitude, degrees.")
+    lon: Annotated[float, Field(ge=-180, le=180)] = Field(description="Longitude, degrees.")
+    region: Name | None = Field(None, description="Region name (must be listed in regions).")
+    machines: dict[Name, Annotated[int, Field(ge=0)]] = Field(
+        description="Machines installed, by machine model name."
+    )
+    downtime_cost_per_h: Money = Field(description="Customer's cost per hour one machine is down.")
+    perishable: Perishable | None = Field(None, description="Perishable work in progress, if any.")
+    promise_h: PositiveFloat | None = Field(None, description="Overrides the region's promise, hours.")
+    late_penalty_per_h: Money | None = Field(None, description="Overrides the region's late penalty per hour.")
+    depot: Name | None = Field(None, description="Assigned depot; default: nearest depot by travel time.")
+    service_plan: Name | None = Field(None, description="Service plan name (see service_plans); default: none.")
+
+
+class ServicePlan(Model):
+    """What the customer pays for service, and what the service changes."""
+
+    name: Name
+    fee_per_visit: Money = Field(0.0, description="Fee per technician visit (repair).")
+    fee_per_machine_year: Money = Field(0.0, description="Contract fee per machine per year.")
+    time_to_failure_factor: PositiveFloat = Field(
+        1.0, description="Multiplies every time to failure (e.g. 1.2 = training makes failures 20% rarer)."
+    )
+    parts_included: bool = Field(False, description="Parts are included in the contract (customer pays no part price).")
+
+
+# --------------------------------------------------------------------------------------
+# Network: depots, central warehouse, travel, dispatch
+# --------------------------------------------------------------------------------------
+
+
+class Depot(Model):
+    """A regional stocking point with technicians."""
+
+    name: Name
+    lat: Annotated[float, Field(ge=-90, le=90)] = Field(description="Latitude, degrees.")
+    lon: Annotated[float, Field(ge=-180, le=180)] = Field(description="Longitude, degrees.")
+    fixed_cost_per_year: Money = Field(0.0, description="Rent and overheads per year.")
+    technicians: Annotated[int, Field(ge=0)] = Field(description="Technicians based here.")
+    technician_cost_per_year: Money = Field(0.0, description="Cost of one technician per year.")
+    base_stock: dict[Name, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, description="Base-stock level per part name (one-for-one replenishment)."
+    )
+    replenishment_lead_time_h: Distribution | None = Field(
+        None,
+        description="Lead time of a replenishment from the central warehouse, hours; default central.transport_lead_time_h.",
+    )
+
+
+class Central(Model):
+    """The depots' source: infinite supply, or its own base stock fed by the factory (two echelons)."""
+
+    name: Name = "central"
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = Field(None, description="Latitude (for emergency distances).")
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = Field(None, description="Longitude.")
+    base_stock: dict[Name, Annotated[int, Field(ge=0)]] | None = Field(
+        None, description="Base stock per part; null = infinite supply (single echelon)."
+    )
+    factory_lead_time_h: Distribution | None = Field(
+        None, description="Lead time of a central replenishment from the factory, hours (needed with base_stock)."
+    )
+    transport_lead_time_h: Distribution = Field(
+        default_factory=lambda: Deterministic(dist="deterministic", value=72.0),
+        description="Default central-to-depot replenishment lead time, hours.",
+    )
+
+
+class Lateral(Model):
+    """Lateral transshipment from another depot."""
+
+    enabled: bool = Field(True, description="Try other depots when the assigned one is out of stock.")
+    max_time_h: NonNegFloat = Field(12.0, description="Only depots within this travel time of the site.")
+
+
+class Emergency(Model):
+    """Emergency shipment from the central warehouse straight to the site."""
+
+    enabled: bool = Field(True, description="Ship from central when no depot can serve.")
+    lead_time_h: Distribution = Field(
+        default_factory=lambda: Deterministic(dist="deterministic", value=24.0),
+        description="Time from order to arrival at the site, hours.",
+    )
+    cost_per_shipment: Money = Field(0.0, description="Fixed cost of one emergency shipment.")
+
+
+class Dispatch(Model):
+    """How a part demand is served: assigned depot, lateral, emergency, then backorder."""
+
+    lateral: Lateral = Field(default_factory=Lateral)
+    emergency: Emergency = Field(default_factory=Emergency)
+    technician_dispatch: Literal["with_part", "on_failure"] = Field(
+        "with_part",
+        description=(
+            "with_part: the technician leaves so as to arrive with the part (busy from departure); "
+            "on_failure: a technician is taken at failure and waits on site for the part."
+        ),
+    )
+
+
+class TravelLeg(Model):
+    """An explicit travel time between two named places (depot, site or central)."""
+
+    origin: Name = Field(alias="from")
+    to: Name
+    time_h: NonNegFloat
+    distance_km: NonNegFloat | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Travel(Model):
+    """Travel times: great-circle distance × road factor ÷ speed + handling, unless tabled."""
+
+    road_factor: Annotated[float, Field(ge=1.0, le=5.0)] = Field(1.3, description="Road distance / great-circle distance.")
+    speed_kmh: PositiveFloat = Field(60.0, description="Average road speed, km per hour.")
+    handling_h: NonNegFloat = Field(0.5, description="Picking and handing over a part shipment, hours.")
+    technician_mobilisation_h: NonNegFloat = Field(0.25, description="Time for a technician to set off, hours.")
+    table: list[TravelLeg] = Field(default_factory=list, description="Explicit legs that override the formula (both directions).")
+
+
+class Freight(Model):
+    """Freight costs."""
+
+    normal_cost_per_km: Money = Field(0.0, description="Part shipped from a depot to a site, per km.")
+    lateral_cost_per_km: Money = Field(0.0, description="Part shipped from another depot, per km.")
+    emergency_cost_per_km: Money = Field(0.0, description="Emergency shipment from central, per km.")
+    replenishment_cost_per_unit: Money = Field(0.0, description="Central-to-depot replenishment, per unit.")
+    technician_cost_per_km: Money = Field(0.0, description="Technician travel, per km (both ways).")
+
+
+class DemandStream(Model):
+    """Poisson part demand at a depot from outside the simulated fleet (counter sales, unmodelled installed base)."""
+
+    name: Name
+    depot: Name
+    part: Name
+    rate_per_h: PositiveFloat = Field(description="Demands per hour.")
+
+
+class Pricing(Model):
+    """Price levers, handy for sweeps."""
+
+    machine_price_multiplier: PositiveFloat = Field(1.0, description="Multiplies every machine model's price.")
+    part_price_multiplier: PositiveFloat = Field(1.0, description="Multiplies every part's price.")
+
+
+class Scenario(Model):
+    """A complete scenario: catalogue, market, network, policies and run settings."""
+
+    name: Name = Field(description="Scenario name; default output folder results/<name>/.")
+    description: str = Field("", description="Free text shown in reports.")
+    currency: str = Field("CNY", description="Currency of every money amount.")
+    seed: Annotated[int, Field(ge=0)] = Field(12345, description="Root seed of every random stream.")
+    replications: Annotated[int, Field(ge=1, le=100000)] = Field(10, description="Independent replications.")
+    horizon_h: PositiveFloat = Field(8760.0, description="Simulated time per replication including warm-up, hours.")
+    warmup_h: NonNegFloat = Field(0.0, description="Initial time discarded from statistics, hours.")
+    trace: bool = Field(False, description="Keep one record per event (memory grows with the horizon).")
+
+    parts: list[Part] = Field(default_factory=list)
+    machine_models: list[MachineModel] = Field(default_factory=list)
+    regions: list[Region] = Field(default_factory=list)
+    sites: list[Site] = Field(default_factory=list)
+    service_plans: list[ServicePlan] = Field(default_factory=list)
+    depots: list[Depot] = Field(min_length=1)
+    central: Central = Field(default_factory=Central)
+    dispatch: Dispatch = Field(default_factory=Dispatch)
+    travel: Travel = Field(default_factory=Travel)
+    freight: Freight = Field(default_factory=Freight)
+    demand_streams: list[DemandStream] = Field(default_factory=list)
+    pricing: Pricing = Field(default_factory=Pricing)
+
+    @property
+    def window_h(self) -> float:
+        """Length of the statistics window (horizon after warm-up), hours."""
+        return self.horizon_h - self.warmup_h
+
+    def problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Cross-reference problems as (field path, message); empty when the scenario is coherent."""
+        out: list[tuple[tuple[str | int, ...], str]] = []
+
+        def unique(section: str, items: list) -> set[str]:
+            seen: set[str] = set()
+            for i, item in enumerate(items):
+                if item.name in seen:
+                    out.append(((section, i, "name"), f"duplicate name {item.name!r}"))
+                seen.add(item.name)
+            return seen
+
+        part_names = unique("parts", self.parts)
+        model_names = unique("machine_models", self.machine_models)
+        region_names = unique("regions", self.regions)
+        site_names = unique("sites", self.sites)
+        depot_names = unique("depots", self.depots)
+        plan_names = unique("service_plans", self.service_plans)
+        unique("demand_streams", self.demand_streams)
+
+        if self.warmup_h >= self.horizon_h:
+            out.append((("warmup_h",), f"warm-up {self.warmup_h} h must be shorter than horizon_h {self.horizon_h} h"))
+        for i, m in enumerate(self.machine_models):
+            seen: set[str] = set()
+            for j, c in enumerate(m.components):
+                if c.name in seen:
+                    out.append((("machine_models", i, "components", j, "name"), f"duplicate component {c.name!r}"))
+                seen.add(c.name)
+                if c.part is not None and c.part not in part_names:
+                    out.append((("machine_models", i, "components", j, "part"), f"unknown part {c.part!r}"))
+        for i, s in enumerate(self.sites):
+            for model in s.machines:
+                if model not in model_names:
+                    out.append((("sites", i, "machines", model), f"unknown machine model {model!r}"))
+            if s.region is not None and s.region not in region_names:
+                out.append((("sites", i, "region"), f"unknown region {s.region!r}"))
+            if s.depot is not None and s.depot not in depot_names:
+                out.append((("sites", i, "depot"), f"unknown depot {s.depot!r}"))
+            if s.service_plan is not None and s.service_plan not in plan_names:
+                out.append((("sites", i, "service_plan"), f"unknown service plan {s.service_plan!r}"))
+        needs_geo = not self.travel.table
+        for i, d in enumerate(self.depots):
+            for part in d.base_stock:
+                if part not in part_names:
+                    out.append((("depots", i, "base_stock", part), f"unknown part {part!r}"))
+            if d.technicians == 0 and self.sites and any(
+                (s.depot == d.name) for s in self.sites
+            ):
+                out.append((("depots", i, "technicians"), "depot has assigned sites but no technicians"))
+        if self.central.base_stock is not None:
+            for part in self.central.base_stock:
+                if part not in part_names:
+                    out.append((("central", "base_stock", part), f"unknown part {part!r}"))
+            if self.central.factory_lead_time_h is None:
+                out.append((("central", "factory_lead_time_h"), "required when central.base_stock is set"))
+        if needs_geo and self.dispatch.emergency.enabled and (self.central.lat is None or self.central.lon is None):
+            if self.freight.emergency_cost_per_km > 0:
+                out.append((("central", "lat"), "central lat/lon needed to price emergency freight per km"))
+        places = site_names | depot_names | {self.central.name}
+        for i, leg in enumerate(self.travel.table):
+            for key, value in (("from", leg.origin), ("to", leg.to)):
+                if value not in places:
+                    out.append((("travel", "table", i, key), f"unknown place {value!r}"))
+        for i, ds in enumerate(self.demand_streams):
+            if ds.depot not in depot_names:
+                out.append((("demand_streams", i, "depot"), f"unknown depot {ds.depot!r}"))
+            if ds.part not in part_names:
+                out.append((("demand_streams", i, "part"), f"unknown part {ds.part!r}"))
+        if not self.sites and not self.demand_streams:
+            out.append((("sites",), "the scenario has neither sites nor demand_streams: nothing would fail"))
+        if self.sites and not any(d.technicians > 0 for d in self.depots):
+            out.append((("depots",), "sites need at least one depot with technicians"))
+        return out

@@ -1,0 +1,258 @@
+"""Exact closed-form results the simulation is validated against.
+
+Palm's theorem for a single base-stock location, the finite-source
+machine-repairman queue, and Sherbrooke's METRIC / VARI-METRIC two-echelon
+approximations. Pure functions on numpy/scipy only; time units are whatever
+the caller uses for lead times (rates are per that unit).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+import numpy as np
+from scipy import stats
+from scipy.special import logsumexp
+
+__all__ = [
+    "BaseStockResult",
+    "RepairmanResult",
+    "MetricResult",
+    "backorder_moments",
+    "base_stock_from_distribution",
+    "palm",
+    "negbin_base_stock",
+    "machine_repairman",
+    "depot_pipeline_exact_when_central_empty",
+    "metric",
+]
+
+_TAIL_RTOL = 1e-18  # stop summing survival terms once they are this small relative to the sum
+
+
+@dataclass(frozen=True)
+class BaseStockResult:
+    """Steady-state performance of a base-stock location (wait in lead-time units)."""
+
+    fill_rate: float
+    expected_backorders: float
+    mean_wait: float
+    expected_on_hand: float
+    pipeline_mean: float
+
+
+@dataclass(frozen=True)
+class RepairmanResult:
+    """Steady state of the machine-repairman queue (n = machines down)."""
+
+    availability: float
+    mean_down: float
+    mean_downtime_per_failure: float
+    failure_rate_total: float
+    probabilities: tuple[float, ...]
+    technician_utilisation: float
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """Two-echelon METRIC / VARI-METRIC result for one part."""
+
+    central: BaseStockResult
+    central_delay: float
+    depots: tuple[BaseStockResult, ...]
+    depot_resupply_mean: tuple[float, ...]
+    depot_pipeline_variance: tuple[float, ...] = ()
+
+
+def _check_stock(base_stock: int) -> int:
+    s = int(base_stock)
+    if s != base_stock or s < 0:
+        raise ValueError(f"base_stock must be a non-negative integer, got {base_stock!r}")
+    return s
+
+
+def _sf_tail(dist: stats.rv_discrete, start: int, mean: float, sd: float) -> tuple[np.ndarray, np.ndarray]:
+    """k = start, start+1, ... and P(N > k), extended until the tail is negligible."""
+    chunk = max(64, int(math.ceil(10.0 * sd)))
+    hi = max(start, int(math.ceil(mean))) + chunk
+    ks = np.arange(start, hi)
+    sf = dist.sf(ks)
+    while sf.size and sf[-1] > _TAIL_RTOL * max(float(sf.sum()), 1e-300):
+        more = np.arange(hi, hi + chunk)
+        hi += chunk
+        chunk *= 2  # heavy (negative binomial) tails: grow geometrically
+        ks = np.concatenate([ks, more])
+        sf = np.concatenate([sf, dist.sf(more)])
+    return ks, sf
+
+
+def backorder_moments(dist: stats.rv_discrete, base_stock: int) -> tuple[float, float]:
+    """(E[B], Var[B]) of backorders B = (N - S)^+ for a frozen discrete pipeline N.
+
+    Uses E[B] = sum_{k>=S} P(N>k) and E[B^2] = sum_{k>=S} (2(k-S)+1) P(N>k), summed
+    over survival-function terms so that tiny tails keep their relative precision.
+    """
+    s = _check_stock(base_stock)
+    mean, var = (float(x) for x in dist.stats(moments="mv"))
+    if mean <= 0.0:
+        return 0.0, 0.0
+    ks, sf = _sf_tail(dist, s, mean, math.sqrt(max(var, 0.0)))
+    ebo = float(sf.sum())
+    eb2 = float(((2.0 * (ks - s) + 1.0) * sf).sum())
+    return ebo, max(eb2 - ebo * ebo, 0.0)
+
+
+def base_stock_from_distribution(
+    dist: stats.rv_discrete, rate: float, base_stock: int, *, wait_if_no_demand: float = 0.0
+) -> BaseStockResult:
+    """Base-stock metrics for any frozen discrete pipeline distribution N.
+
+    fill = P(N <= S-1); EBO = E[(N-S)^+]; on hand = E[(S-N)^+] = sum_{k<S} P(N<=k);
+    mean wait = EBO/rate (Little). With rate 0 the wait is `wait_if_no_demand`.
+    """
+    s = _check_stock(base_stock)
+    if rate < 0:
+        raise ValueError("rate must be >= 0")
+    mean = float(dist.mean())
+    fill = float(dist.cdf(s - 1)) if s > 0 else 0.0
+    on_hand = float(dist.cdf(np.arange(s)).sum()) if s > 0 else 0.0
+    ebo, _ = backorder_moments(dist, s)
+    wait = ebo / rate if rate > 0 else wait_if_no_demand
+    return BaseStockResult(fill, ebo, wait, on_hand, mean)
+
+
+def palm(rate: float, mean_lead_time: float, base_stock: int) -> BaseStockResult:
+    """Palm's theorem: Poisson(rate) demand, iid lead times of mean L -> pipeline Poisson(rate*L)."""
+    if rate < 0 or mean_lead_time < 0:
+        raise ValueError("rate and mean_lead_time must be >= 0")
+    s = _check_stock(base_stock)
+    # With no demand, a (hypothetical) demand waits a full lead time only if S == 0.
+    no_demand_wait = float(mean_lead_time) if s == 0 else 0.0
+    return base_stock_from_distribution(
+        stats.poisson(rate * mean_lead_time), rate, s, wait_if_no_demand=no_demand_wait
+    )
+
+
+def negbin_base_stock(rate: float, mean: float, variance: float, base_stock: int) -> BaseStockResult:
+    """Base stock with a negative-binomial pipeline of given mean and variance (VARI-METRIC).
+
+    NB(n = mean^2/(var-mean), p = mean/var); falls back to Poisson(mean) when
+    variance <= mean*(1+1e-12) (the NB cannot be under-dispersed).
+    """
+    if rate < 0 or mean < 0 or variance < 0:
+        raise ValueError("rate, mean and variance must be >= 0")
+    if mean == 0.0 or variance <= mean * (1.0 + 1e-12):
+        dist = stats.poisson(mean)
+    else:
+        dist = stats.nbinom(mean * mean / (variance - mean), mean / variance)
+    return base_stock_from_distribution(dist, rate, base_stock)
+
+
+def machine_repairman(
+    machines: int, failure_rate: float, repair_rate: float, technicians: int
+) -> RepairmanResult:
+    """Finite-source M/M/c//N queue: n down, birth (N-n)*lambda, death min(n,c)*mu.
+
+    Stationary law computed in log space (no overflow for large N). Availability
+    = E[N-n]/N, failure throughput = lambda*E[N-n], mean downtime per failure =
+    E[n]/throughput (Little), technician utilisation = E[min(n,c)]/c.
+    """
+    if machines < 1 or technicians < 1:
+        raise ValueError("machines and technicians must be >= 1")
+    if failure_rate < 0 or repair_rate <= 0:
+        raise ValueError("failure_rate must be >= 0 and repair_rate > 0")
+    n_all = np.arange(machines + 1)
+    if failure_rate == 0:
+        p = np.zeros(machines + 1)
+        p[0] = 1.0
+    else:
+        up = np.arange(machines, 0, -1, dtype=float)  # N-n+1 for n = 1..N
+        busy = np.minimum(n_all[1:], technicians).astype(float)
+        steps = np.log(up * failure_rate) - np.log(busy * repair_rate)
+        logp = np.concatenate([[0.0], np.cumsum(steps)])
+        p = np.exp(logp - logsumexp(logp))
+    mean_down = float((n_all * p).sum())
+    mean_up = float(((machines - n_all) * p).sum())
+    throughput = failure_rate * mean_up
+    per_failure = mean_down / throughput if throughput > 0 else 1.0 / repair_rate
+    util = min(float((np.minimum(n_all, technicians) * p).sum()) / technicians, 1.0)
+    return RepairmanResult(
+        availability=mean_up / machines,
+        mean_down=mean_down,
+        mean_downtime_per_failure=per_failure,
+        failure_rate_total=throughput,
+        probabilities=tuple(float(x) for x in p),
+        technician_utilisation=util,
+    )
+
+
+def depot_pipeline_exact_when_central_empty(
+    rate: float, transport_time: float, central_lead_time: float, base_stock: int
+) -> BaseStockResult:
+    """Depot result when the central warehouse holds no stock (S0 = 0) and lead times
+    are deterministic: every order waits a full central lead time, so resupply is
+    exactly T_j + T0 and Palm applies with L = T_j + T0."""
+    return palm(rate, transport_time + central_lead_time, base_stock)
+
+
+def metric(
+    depot_rates: Sequence[float],
+    depot_transport_means: Sequence[float],
+    depot_base_stocks: Sequence[int],
+    central_lead_time_mean: float,
+    central_base_stock: int | None,
+    method: Literal["metric", "vari-metric"] = "metric",
+) -> MetricResult:
+    """Sherbrooke's METRIC / VARI-METRIC for one part, central warehouse plus depots.
+
+    Central demand lambda0 = sum lambda_j, pipeline Poisson(lambda0*T0) (Palm, exact);
+    central delay = EBO0/lambda0 (0 if central_base_stock is None: ample supply).
+    Depot resupply mean = T_j + delay. METRIC: depot pipeline Poisson(lambda_j*(T_j+delay)).
+    VARI-METRIC: negative binomial with mean lambda_j*T_j + f*EBO0 and variance
+    lambda_j*T_j + f(1-f)*EBO0 + f^2*VBO0, f = lambda_j/lambda0.
+
+    Exactness: METRIC is exact for the depots when the central warehouse has ample
+    stock (delay 0; Palm with L = T_j). With S0 = 0 every depot order waits a full
+    central lead time, so with deterministic lead times resupply is exactly T_j + T0;
+    both methods then reduce to Palm with L = T_j + T0. In between they approximate.
+    """
+    rates = [float(r) for r in depot_rates]
+    trans = [float(t) for t in depot_transport_means]
+    stocks = [_check_stock(s) for s in depot_base_stocks]
+    if not (len(rates) == len(trans) == len(stocks)) or not rates:
+        raise ValueError("depot sequences must be non-empty and of equal length")
+    if min(rates) < 0 or min(trans) < 0 or central_lead_time_mean < 0:
+        raise ValueError("rates and times must be >= 0")
+    if method not in ("metric", "vari-metric"):
+        raise ValueError(f"unknown method {method!r}")
+    lam0 = sum(rates)
+    mu0 = lam0 * central_lead_time_mean
+    if central_base_stock is None:
+        central = BaseStockResult(1.0, 0.0, 0.0, math.inf, mu0)
+        ebo0 = vbo0 = 0.0
+    else:
+        central = palm(lam0, central_lead_time_mean, central_base_stock)
+        ebo0, vbo0 = backorder_moments(stats.poisson(mu0), central_base_stock)
+    delay = ebo0 / lam0 if lam0 > 0 else 0.0
+
+    depots: list[BaseStockResult] = []
+    variances: list[float] = []
+    for lam, t, s in zip(rates, trans, stocks):
+        if method == "metric" or lam0 == 0:
+            depots.append(palm(lam, t + delay, s))
+            variances.append(lam * (t + delay))
+        else:
+            f = lam / lam0
+            mean = lam * t + f * ebo0
+            var = lam * t + f * (1.0 - f) * ebo0 + f * f * vbo0
+            depots.append(negbin_base_stock(lam, mean, var, s))
+            variances.append(var)
+    return MetricResult(
+        central=central,
+        central_delay=delay,
+        depots=tuple(depots),
+        depot_resupply_mean=tuple(t + delay for t in trans),
+        depot_pipeline_variance=tuple(variances),
+    )
