@@ -1,0 +1,4 @@
+"""Sub-commands of the ``sim`` command line, one module each.
+
+Each module has ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``main(args) -> int``.
+"""

@@ -1,0 +1,182 @@
+"""Writing results: every output folder appears whole or not at all.
+
+Files are written into a temporary sibling folder, which then replaces the target in
+one rename (the old folder, if any, is moved aside first and removed after). A crash
+midway leaves the previous results untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from sim import __version__
+from sim.runner import RunResult
+from sim.stats import summarize
+
+PACKAGES = ("simpy", "numpy", "scipy", "pydantic", "PyYAML", "matplotlib")
+
+
+def fmt(value: float) -> str:
+    """A float as text, shortest round-trip form (deterministic)."""
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
+    return repr(float(value))
+
+
+def json_safe(obj: Any) -> Any:
+    """Replace non-finite floats by None so the JSON is standard."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, Mapping):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
+def dumps_json(obj: Any) -> str:
+    """Standard JSON, indented, with a final newline."""
+    return json.dumps(json_safe(obj), indent=2, allow_nan=False) + "\n"
+
+
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """CSV with LF line ends."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def write_folder(target: Path, files: Mapping[str, str | bytes]) -> None:
+    """Atomically replace folder ``target`` with one holding ``files`` (name → content)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        for name, content in files.items():
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8", newline="")
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            os.rename(target, old / "x")
+        os.rename(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_file(path: Path, content: str | bytes) -> None:
+    """Atomically replace one file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content.encode("utf-8") if isinstance(content, str) else content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def code_version() -> str:
+    """Package version plus the git commit of the source tree, when there is one."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        rev = subprocess.run(
+            ["git", "-C", str(root), "describe", "--always", "--dirty", "--abbrev=12"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        rev = ""
+    return f"{__version__}+{rev}" if rev else __version__
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that shape results."""
+    out = {"python": platform.python_version(), "sim": __version__}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def replications_csv(result: RunResult) -> str:
+    """One row per replication, one column per KPI."""
+    kpis = result.kpis
+    rows = [[i] + [fmt(row[k]) for k in kpis] for i, row in enumerate(result.rows)]
+    return csv_text(["replication", *kpis], rows)
+
+
+def summary_table(result: RunResult) -> list[dict[str, Any]]:
+    """Per KPI: mean, std, 95% half-width, CI bounds, n."""
+    return [{"kpi": k, **summarize(result.column(k)).as_dict()} for k in result.kpis]
+
+
+def summary_csv(table: Sequence[Mapping[str, Any]]) -> str:
+    """The summary as CSV."""
+    cols = ["kpi", "mean", "std", "half_width", "low", "high", "n"]
+    return csv_text(cols, [[r["kpi"], *(fmt(r[c]) for c in cols[1:-1]), r["n"]] for r in table])
+
+
+def manifest(result: RunResult, scenario_hash: str, started: datetime, finished: datetime, **extra: Any) -> dict:
+    """Provenance of a run."""
+    return {
+        "scenario": result.scenario.name,
+        "scenario_hash": scenario_hash,
+        "seed": result.seed,
+        "replications": len(result.rows),
+        "horizon_h": result.scenario.horizon_h,
+        "warmup_h": result.scenario.warmup_h,
+        "started_utc": started.isoformat(timespec="seconds"),
+        "finished_utc": finished.isoformat(timespec="seconds"),
+        "wall_time_s": round(result.wall_time_s, 3),
+        "code_version": code_version(),
+        "packages": package_versions(),
+        "command": sys.argv,
+        **extra,
+    }
+
+
+def now_utc() -> datetime:
+    """The current time, UTC."""
+    return datetime.now(timezone.utc)
+
+
+def run_files(result: RunResult, resolved_yaml: str, scenario_hash: str, started: datetime, **extra: Any) -> dict[str, str]:
+    """The files of a ``sim run`` output folder."""
+    table = summary_table(result)
+    return {
+        "scenario.yaml": resolved_yaml,
+        "manifest.json": dumps_json(manifest(result, scenario_hash, started, now_utc(), **extra)),
+        "replications.csv": replications_csv(result),
+        "summary.csv": summary_csv(table),
+        "summary.json": dumps_json({"scenario": result.scenario.name, "confidence": 0.95, "kpis": table}),
+    }

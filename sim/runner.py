@@ -1,0 +1,179 @@
+"""Running replications: serially, in local processes, or on a Dask cluster.
+
+A replication is a pure function of (network, seed, replication index), so results are
+byte-identical whichever executor runs them; they are always put back in replication
+order. Executors follow :class:`concurrent.futures.Executor`: a ``ProcessPoolExecutor``
+for ``--jobs N``, or a ``dask.distributed`` client's executor for ``--scheduler ADDRESS``
+(dask is an optional extra: ``pip install 'sim[dask]'``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.build import Network, build
+from sim.engine.model import Replication
+from sim.scenario.schema import Scenario
+
+
+class RunError(Exception):
+    """A run could not be carried out (bad options, unreachable cluster)."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The KPIs of every replication of one scenario, in replication order."""
+
+    scenario: Scenario
+    seed: int
+    rows: tuple[dict[str, float], ...]
+    restore_hist: dict[int, int] = field(default_factory=dict)  # pooled over replications
+    wall_time_s: float = 0.0
+
+    @property
+    def kpis(self) -> list[str]:
+        """KPI names in column order."""
+        return list(self.rows[0]) if self.rows else []
+
+    def column(self, name: str) -> np.ndarray:
+        """One KPI over replications."""
+        return np.array([row.get(name, np.nan) for row in self.rows], dtype=float)
+
+
+def replicate(net: Network, seed: int, replications: Sequence[int]) -> list[tuple[dict[str, float], dict[int, int]]]:
+    """Run some replications of a network; a task for an executor."""
+    out = []
+    for r in replications:
+        rep = Replication(net, seed, r)
+        kpis = rep.run()
+        out.append((kpis, rep.tally.hist))
+    return out
+
+
+class Progress:
+    """One line ticking per replication on a terminal; silent when not a TTY or under CI."""
+
+    def __init__(self, total: int, label: str = "", stream=None, enabled: bool | None = None) -> None:
+        self.total, self.label, self.done = total, label, 0
+        self.stream = stream if stream is not None else sys.stderr
+        if enabled is None:
+            enabled = bool(getattr(self.stream, "isatty", lambda: False)()) and not os.environ.get("CI")
+        self.enabled = enabled
+        self.t0 = time.perf_counter()
+
+    def tick(self, n: int = 1) -> None:
+        """Count ``n`` more finished replications."""
+        self.done += n
+        if self.enabled:
+            el = time.perf_counter() - self.t0
+            self.stream.write(f"\r{self.label} replication {self.done}/{self.total}  {el:6.1f} s")
+            self.stream.flush()
+
+    def close(self) -> None:
+        """End the line."""
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+@contextmanager
+def executor_for(jobs: int = 1, scheduler: str | None = None) -> Iterator[Executor | None]:
+    """The executor for ``--jobs``/``--scheduler``: None means run in this process."""
+    if scheduler:
+        try:
+            from distributed import Client
+        except ImportError as exc:  # pragma: no cover - depends on the optional extra
+            raise RunError("--scheduler needs dask.distributed: pip install 'sim[dask]'") from exc
+        try:
+            client = Client(scheduler, timeout=30)
+        except OSError as exc:
+            raise RunError(f"cannot reach Dask scheduler {scheduler}: {exc}") from exc
+        try:
+            yield client.get_executor()
+        finally:
+            client.close()
+        return
+    if jobs < 1:
+        raise RunError("--jobs must be at least 1")
+    if jobs == 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield pool
+
+
+def _chunks(n: int, workers: int) -> list[list[int]]:
+    size = max(1, -(-n // (workers * 4)))
+    return [list(range(i, min(n, i + size))) for i in range(0, n, size)]
+
+
+def run_scenarios(
+    scenarios: Sequence[Scenario],
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[RunResult]:
+    """Run several scenarios with the same seed and replication indices (common random numbers).
+
+    ``replications``/``seed`` default to each scenario's own.
+    """
+    nets = [build(sc) for sc in scenarios]
+    plans = []
+    for sc, net in zip(scenarios, nets):
+        n = replications if replications is not None else sc.replications
+        s = seed if seed is not None else sc.seed
+        plans.append((net, s, _chunks(n, workers)))
+    t0 = time.perf_counter()
+    per_scenario: list[list[tuple[dict[str, float], dict[int, int]]]] = [[] for _ in scenarios]
+    if executor is None:
+        for k, (net, s, chunks) in enumerate(plans):
+            for chunk in chunks:
+                per_scenario[k].extend(replicate(net, s, chunk))
+                if progress:
+                    progress(len(chunk))
+    else:
+        futures = []
+        for k, (net, s, chunks) in enumerate(plans):
+            for chunk in chunks:
+                futures.append((k, len(chunk), executor.submit(replicate, net, s, chunk)))
+        for k, n, fut in futures:  # in submission order: results stay in replication order
+            per_scenario[k].extend(fut.result())
+            if progress:
+                progress(n)
+    wall = time.perf_counter() - t0
+    results = []
+    for sc, (net, s, _), outs in zip(scenarios, plans, per_scenario):
+        hist: dict[int, int] = {}
+        for _, h in outs:
+            for b, c in h.items():
+                hist[b] = hist.get(b, 0) + c
+        results.append(RunResult(sc, s, tuple(k for k, _ in outs), dict(sorted(hist.items())), wall))
+    return results
+
+
+def run_scenario(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    show_progress: bool | None = None,
+) -> RunResult:
+    """Run one scenario's replications and return their KPIs."""
+    n = replications if replications is not None else scenario.replications
+    bar = Progress(n, scenario.name, enabled=show_progress)
+    try:
+        with executor_for(jobs, scheduler) as ex:
+            return run_scenarios([scenario], n, seed, ex, max(jobs, 1), bar.tick)[0]
+    finally:
+        bar.close()
