@@ -1,0 +1,87 @@
+"""The command line: sim run / sim validate from a planner's point of view."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "scenarios" / "example.yaml"
+MISTAKES = ROOT / "tests" / "data" / "loader" / "mistakes.yaml"
+
+
+def test_run_writes_every_output(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "ex"
+    assert main(["run", str(EXAMPLE), "-n", "3", "--out", str(out), "--seed", "5", "-q"]) == 0
+    printed = capsys.readouterr().out
+    assert "Customer total cost of ownership" in printed and "95% CI" in printed
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "replications.csv", "scenario.yaml", "summary.csv", "summary.json"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 5 and manifest["replications"] == 3
+    assert len(manifest["scenario_hash"]) == 64 and "numpy" in manifest["packages"]
+    rows = list(csv.DictReader((out / "replications.csv").open()))
+    assert [r["replication"] for r in rows] == ["0", "1", "2"]
+    summary = {r["kpi"]: r for r in csv.DictReader((out / "summary.csv").open())}
+    mean = sum(float(r["customer_total_cost"]) for r in rows) / 3
+    assert float(summary["customer_total_cost"]["mean"]) == pytest.approx(mean, rel=1e-12)
+    assert float(summary["customer_total_cost"]["half_width"]) > 0
+    data = json.loads((out / "summary.json").read_text())
+    assert {k["kpi"] for k in data["kpis"]} == set(rows[0]) - {"replication"}
+    # the resolved scenario re-runs to the same numbers
+    out2 = tmp_path / "again"
+    assert main(["run", str(out / "scenario.yaml"), "-n", "3", "--out", str(out2), "-q"]) == 0
+    assert (out2 / "replications.csv").read_bytes() == (out / "replications.csv").read_bytes()
+
+
+def test_same_seed_same_bytes_and_overrides(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    assert main(["run", str(EXAMPLE), "-n", "2", "--out", str(a), "-q"]) == 0
+    assert main(["run", str(EXAMPLE), "-n", "2", "--out", str(b), "-q"]) == 0
+    assert (a / "replications.csv").read_bytes() == (b / "replications.csv").read_bytes()
+    assert main(["run", str(EXAMPLE), "-n", "2", "--out", str(c), "-q", "--set", "depots[Hangzhou].technicians=1"]) == 0
+    assert (a / "replications.csv").read_bytes() != (c / "replications.csv").read_bytes()
+    assert "technicians: 1" in (c / "scenario.yaml").read_text()
+
+
+def test_bad_file_lists_every_problem_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "never"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(MISTAKES), "--out", str(out)], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "6 problems" in proc.stderr
+    assert "mistakes.yaml:12: machine_models[0].components[0].part" in proc.stderr
+    assert "mistakes.yaml:28: sites[1].downtime_cost_per_h" in proc.stderr
+    assert not out.exists()
+
+
+def test_validate(tmp_path: Path, capsys) -> None:
+    assert main(["validate", str(EXAMPLE)]) == 0
+    assert "ok" in capsys.readouterr().out
+    assert main(["validate", str(EXAMPLE), str(MISTAKES)]) == 2
+    assert main(["validate", str(tmp_path / "missing.yaml")]) == 2
+    assert "missing.yaml" in capsys.readouterr().err
+
+
+def test_failed_run_keeps_previous_results(tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "ex"
+    assert main(["run", str(EXAMPLE), "-n", "2", "--out", str(out), "-q"]) == 0
+    before = (out / "replications.csv").read_bytes()
+    import sim.output as output
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(output.Path, "write_text", boom)
+    with pytest.raises(OSError):
+        main(["run", str(EXAMPLE), "-n", "3", "--out", str(out), "-q"])
+    assert (out / "replications.csv").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["ex"]
