@@ -1,0 +1,373 @@
+"""Load scenario YAML files: line-tracked parsing, ``extends``, ``--set`` overrides, validation.
+
+The YAML is composed into nodes (PyYAML, safe) and built into plain data while a second
+mapping, *origins*, records for every data path the file and line it came from, so that
+every problem points at a line. All problems are gathered and raised together as one
+:class:`~sim.scenario.errors.ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.scenario.errors import (
+    DataPath, Origin, Problem, ScenarioError, format_path, from_validation_error, locate, overlaps, salvage,
+)
+from sim.scenario.schema import Scenario
+
+__all__ = [
+    "Origin", "Origins", "apply_overrides", "load_scenario", "load_scenario_data",
+    "resolved_yaml", "scenario_hash", "validate_data",
+]
+
+Origins = dict[DataPath, Origin]
+SET = "--set"
+"""The pseudo file name of command-line overrides."""
+
+_MAP, _SEQ, _MERGE = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:merge"
+
+
+@dataclass
+class _Node:
+    """A value and where it came from; a mapping holds ``dict[str, _Node]``, a list ``list[_Node]``."""
+
+    value: Any
+    origin: Origin
+
+
+class _Reader:
+    """Reads a scenario file and the files it extends, collecting problems."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.fatal = False  # some file could not be read: validating would only add noise
+
+    def report(self, origin: Origin | None, path: DataPath, message: str, fatal: bool = False) -> None:
+        """Record a problem."""
+        file, line = (origin.file, origin.line) if origin else (None, None)
+        self.problems.append(Problem(file, line, format_path(path), message))
+        self.fatal = self.fatal or fatal
+
+    # ---- one file -------------------------------------------------------------------
+
+    def load(self, file: str, chain: tuple[tuple[str, str], ...] = (), at: Origin | None = None) -> _Node | None:
+        """The data of ``file`` merged over the files it extends; None if it cannot be read."""
+        real = os.path.realpath(file)
+        if any(real == r for r, _ in chain):
+            names = " -> ".join([*(shown for _, shown in chain), file])
+            self.report(at, ("extends",), f"cycle: {names}", fatal=True)
+            return None
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
+            if at is None:
+                self.report(Origin(file, None), (), f"cannot read scenario file: {reason}", fatal=True)
+            else:
+                self.report(at, ("extends",), f"cannot read {file}: {reason}", fatal=True)
+            return None
+        root = self.parse(file, text)
+        if root is None:
+            return None
+        base: _Node | None = None
+        for ref in self.extends_refs(root):
+            target = os.path.normpath(os.path.join(os.path.dirname(file), ref.value))
+            node = self.load(target, (*chain, (real, file)), ref.origin)
+            if node is not None:
+                base = node if base is None else self.merge(base, node, ())
+        return self.merge(base, root, ())
+
+    def parse(self, file: str, text: str) -> _Node | None:
+        """Build the top-level mapping of one YAML text, or report why it cannot be."""
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if not isinstance(node, yaml.MappingNode) or node.tag != _MAP:
+                line = node.start_mark.line + 1 if node is not None else None
+                kinds = {yaml.SequenceNode: "a list", yaml.ScalarNode: "a single value"}
+                what = "empty" if node is None else kinds.get(type(node), f"tagged {node.tag}")
+                self.report(Origin(file, line), (), f"top level must be a mapping of keys to values, not {what}", True)
+                return None
+            return self.build(loader, node, Origin(file, node.start_mark.line + 1), ())
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            where = f" (column {mark.column + 1})" if mark is not None else ""
+            what = getattr(e, "problem", None) or str(e)
+            context = getattr(e, "context", None)
+            self.report(Origin(file, line), (), f"YAML syntax error{where}: {what}" + (f", {context}" if context else ""), True)
+            return None
+        finally:
+            loader.dispose()
+
+    def build(self, loader: yaml.SafeLoader, node: yaml.Node, origin: Origin, path: DataPath) -> _Node:
+        """Plain data from a YAML node; keys are their text as written (``2000:`` is ``"2000"``)."""
+        file = origin.file
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                return _Node(loader.construct_object(node, deep=True), origin)
+            except (yaml.YAMLError, ValueError, TypeError) as e:
+                self.report(origin, path, f"cannot read value {node.value!r}: {getattr(e, 'problem', e)}")
+                return _Node(None, origin)
+        if node.tag not in (_MAP, _SEQ):
+            self.report(origin, path, f"unsupported YAML tag {node.tag!r}")
+        if not isinstance(node, yaml.MappingNode):
+            items = [self.build(loader, v, Origin(file, v.start_mark.line + 1), (*path, i)) for i, v in enumerate(node.value)]
+            return _Node(items, origin)
+        first: dict[str, int] = {}
+        for key, _ in node.value:  # duplicates among the keys written here (not '<<' merges)
+            if isinstance(key, yaml.ScalarNode) and key.tag != _MERGE:
+                if key.value in first:
+                    msg = f"duplicate key {key.value!r} (first at line {first[key.value]})"
+                    self.report(Origin(file, key.start_mark.line + 1), (*path, key.value), msg)
+                first.setdefault(key.value, key.start_mark.line + 1)
+        loader.flatten_mapping(node)  # resolves '<<: *anchor' merge keys in place
+        out: dict[str, _Node] = {}
+        for key, value in node.value:
+            at = Origin(file, key.start_mark.line + 1)
+            if not isinstance(key, yaml.ScalarNode):
+                self.report(at, path, "mapping keys must be plain text")
+                continue
+            out[key.value] = self.build(loader, value, at, (*path, key.value))
+        return _Node(out, origin)
+
+    def extends_refs(self, root: _Node) -> list[_Node]:
+        """Remove ``extends`` from a top-level mapping and return its file names."""
+        ext = root.value.pop("extends", None)
+        if ext is None or ext.value is None:
+            return []
+        refs = ext.value if isinstance(ext.value, list) else [ext]
+        bad = [r for r in refs if not isinstance(r.value, str) or not r.value]
+        if bad:
+            self.report(ext.origin, ("extends",), "extends takes a file name or a list of file names", fatal=True)
+        return [r for r in refs if r not in bad]
+
+    # ---- merging --------------------------------------------------------------------
+
+    def merge(self, base: _Node | None, over: _Node, path: DataPath) -> _Node:
+        """``over`` merged over ``base``: mappings deep, named lists by name, the rest replaced."""
+        b = base.value if base is not None else None
+        o = over.value
+        if isinstance(o, dict):
+            out = dict(b) if isinstance(b, dict) else {}
+            for k, v in o.items():
+                out[k] = self.merge(out.get(k), v, (*path, k))
+            return _Node(out, over.origin)
+        if isinstance(o, list) and o and _named(o) and (b is None or (isinstance(b, list) and _named(b))):
+            return _Node(self.merge_named(list(b or []), o, path), over.origin)
+        if isinstance(o, list):
+            return _Node([self.merge(None, v, (*path, i)) for i, v in enumerate(o)], over.origin)
+        return over
+
+    def merge_named(self, items: list[_Node], over: list[_Node], path: DataPath) -> list[_Node]:
+        """Merge list entries by ``name``; ``delete: true`` removes an entry."""
+        for j, entry in enumerate(over):
+            fields = dict(entry.value)
+            delete = fields.pop("delete", None)
+            name = fields["name"].value
+            found = next((i for i, item in enumerate(items) if item.value["name"].value == name), None)
+            if delete is not None and not isinstance(delete.value, bool):
+                self.report(delete.origin, (*path, j, "delete"), "delete must be true or false")
+            elif delete is not None and delete.value:
+                if found is None:
+                    self.report(entry.origin, (*path, j), f"cannot delete {name!r}: no entry of that name")
+                else:
+                    del items[found]
+                continue
+            merged = self.merge(items[found] if found is not None else None, _Node(fields, entry.origin), (*path, j))
+            if found is None:
+                items.append(merged)
+            else:
+                items[found] = merged
+        return items
+
+
+def _named(items: list[_Node]) -> bool:
+    """True if every item is a mapping with a ``name`` key."""
+    return all(isinstance(i.value, dict) and "name" in i.value for i in items)
+
+
+def _flatten(node: _Node, path: DataPath, origins: Origins) -> Any:
+    """Plain data from nodes, filling ``origins``."""
+    origins[path] = node.origin
+    if isinstance(node.value, dict):
+        return {k: _flatten(v, (*path, k), origins) for k, v in node.value.items()}
+    if isinstance(node.value, list):
+        return [_flatten(v, (*path, i), origins) for i, v in enumerate(node.value)]
+    return node.value
+
+
+# --------------------------------------------------------------------------------------
+# Overrides: --set PATH=VALUE
+# --------------------------------------------------------------------------------------
+
+_PATH = re.compile(r"[^.\[\]=\s][^.\[\]=]*(?:\[[^\[\]]+\]|\.[^.\[\]=]+)*")
+_STEP = re.compile(r"\[([^\[\]]+)\]|\.?([^.\[\]=]+)")
+
+
+def apply_overrides(data: dict[str, Any], origins: Origins, overrides: Sequence[str]) -> list[Problem]:
+    """Apply ``PATH=VALUE`` overrides in place; return the problems (file ``--set``).
+
+    PATH is dotted; ``[NAME]`` picks a list item by its ``name`` (or a mapping key),
+    ``[INT]`` a list item by index. VALUE is read as YAML (``=[1,2]``, ``={dist: ...}``).
+    Mapping keys are read as written, as in files. Missing mappings on the way are created.
+    """
+    problems = []
+    for text in overrides:
+        error = _apply_one(data, origins, text)
+        if error:
+            problems.append(Problem(SET, None, text, error))
+    return problems
+
+
+def _apply_one(data: dict[str, Any], origins: Origins, text: str) -> str | None:
+    """Apply one override; the reason it cannot be applied, or None."""
+    path_text, eq, raw = text.partition("=")
+    path_text = path_text.strip()
+    if not eq or not _PATH.fullmatch(path_text):
+        return "expected PATH=VALUE, with PATH like sites[NAME].field, depots[0].base_stock.part or seed"
+    value, error = _read_value(raw)
+    if error:
+        return error
+    steps = [(m.group(1) is not None, m.group(1) or m.group(2)) for m in _STEP.finditer(path_text)]
+    node: Any = data
+    real: list[str | int] = []
+    for n, (bracket, step) in enumerate(steps):
+        here = format_path(real) or "the top level"
+        key: str | int = step
+        if isinstance(node, list):
+            if not bracket:
+                return f"{here} is a list: pick an item with [NAME] or [INDEX]"
+            if re.fullmatch(r"-?\d+", step):
+                if not -len(node) <= int(step) < len(node):
+                    return f"index {step} out of range: {here} has {len(node)} items"
+                key = int(step) % len(node)
+            else:
+                names = [str(i.get("name")) for i in node if isinstance(i, dict)]
+                if step not in names:
+                    return f"no item named {step!r} in {here} (names: {', '.join(names) or 'none'})"
+                key = names.index(step)
+        elif not isinstance(node, dict):
+            return f"{here} is {node!r}, not a mapping or list"
+        real.append(key)
+        if n == len(steps) - 1:
+            node[key] = value
+        elif isinstance(node, dict) and node.get(key) is None:
+            node[key] = {}
+            origins[tuple(real)] = Origin(SET, None)
+        node = node[key]
+    prefix = tuple(real)
+    for p in [p for p in origins if p[: len(prefix)] == prefix]:
+        del origins[p]
+    _mark(value, prefix, origins)
+    return None
+
+
+def _read_value(raw: str) -> tuple[Any, str | None]:
+    """A ``--set`` value read like file content (keys as written): (value, problem or None)."""
+    reader, loader = _Reader(), yaml.SafeLoader(raw)
+    try:
+        node = loader.get_single_node()
+        built = reader.build(loader, node, Origin(SET, None), ()) if node is not None else _Node(None, Origin(SET, None))
+    except yaml.YAMLError as e:
+        return None, f"cannot read the value as YAML: {getattr(e, 'problem', None) or e}"
+    finally:
+        loader.dispose()
+    return _flatten(built, (), {}), (reader.problems[0].message if reader.problems else None)
+
+
+def _mark(value: Any, path: DataPath, origins: Origins) -> None:
+    """Record ``--set`` as the origin of a value and of everything inside it."""
+    origins[path] = Origin(SET, None)
+    inside = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in inside:
+        _mark(item, (*path, key), origins)
+
+
+# --------------------------------------------------------------------------------------
+# Public entry points
+# --------------------------------------------------------------------------------------
+
+
+def _read(path: str | Path, overrides: Sequence[str]) -> tuple[dict[str, Any], Origins, list[Problem], bool]:
+    """Data, origins, problems and whether validation would be meaningful."""
+    reader = _Reader()
+    root = reader.load(str(path))
+    origins: Origins = {}
+    if root is None or reader.fatal:  # overrides of incomplete data would only add noise
+        return {}, origins, reader.problems, False
+    data = _flatten(root, (), origins)
+    return data, origins, reader.problems + apply_overrides(data, origins, overrides), True
+
+
+def load_scenario_data(path: str | Path, overrides: Sequence[str] = ()) -> tuple[dict[str, Any], Origins]:
+    """The merged, overridden data of a scenario file and its origins, not validated.
+
+    Raises :class:`ScenarioError` on YAML, ``extends`` or override problems.
+    """
+    data, origins, problems, _ = _read(path, overrides)
+    if problems:
+        raise ScenarioError(problems)
+    return data, origins
+
+
+def validate_data(data: Any, origins: Origins | None = None, problems: Sequence[Problem] = ()) -> Scenario:
+    """Validate data as a :class:`Scenario`; raise :class:`ScenarioError` with every problem found.
+
+    Cross-references are checked even when some fields are invalid (on a best-effort model),
+    except where they touch an invalid field.
+    """
+    origins = origins or {}
+    found = list(problems)
+    try:
+        scenario: Scenario | None = Scenario.model_validate(data)
+        field_errors: list[Problem] = []
+    except ValidationError as e:
+        scenario = None
+        field_errors = from_validation_error(e, data, origins, Scenario)
+    if scenario is not None:
+        cross = [locate(path, message, origins) for path, message in scenario.problems()]
+    else:
+        try:
+            partial = salvage(Scenario, data)
+            cross = [locate(path, message, origins) for path, message in partial.problems()] if partial else []
+        except Exception:  # a stand-in value tripped a check: the field errors say enough
+            cross = []
+    found += field_errors + [c for c in cross if not any(overlaps(c.path, f.path) for f in field_errors)]
+    if found or scenario is None:
+        raise ScenarioError(found)
+    return scenario
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Read a scenario file, merge what it extends, apply overrides and validate it.
+
+    Raises :class:`ScenarioError` listing every problem, each with file, line and path.
+    """
+    data, origins, problems, readable = _read(path, overrides)
+    if not readable:
+        raise ScenarioError(problems)
+    return validate_data(data, origins, problems)
+
+
+def resolved_yaml(scenario: Scenario) -> str:
+    """The fully resolved scenario (every default filled in) as YAML that loads back equal."""
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=False)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 (hex) of the scenario's canonical JSON: equal scenarios, equal hashes."""
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=False)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

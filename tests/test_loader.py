@@ -1,0 +1,301 @@
+"""Scenario loading: line-tracked errors, extends, overrides, resolved YAML, hash, reference page."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from sim.scenario.errors import Origin, Problem, ScenarioError, format_path
+from sim.scenario.loader import (
+    apply_overrides,
+    load_scenario,
+    load_scenario_data,
+    resolved_yaml,
+    scenario_hash,
+)
+from sim.scenario.reference import render
+from sim.scenario.schema import Deterministic, Exponential, Gamma
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data" / "loader"
+
+
+def problems_of(path: Path, overrides: list[str] | None = None) -> list[Problem]:
+    """The problems reported for a scenario file (which must not load)."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, overrides or [])
+    return info.value.problems
+
+
+def where(problems: list[Problem]) -> list[tuple[str | None, int | None, str]]:
+    """(file name, line, path) of each problem."""
+    return [(Path(p.file).name if p.file else None, p.line, p.path) for p in problems]
+
+
+def one(problems: list[Problem]) -> Problem:
+    """The only problem."""
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+# ---- a valid file ---------------------------------------------------------------------
+
+
+def test_minimal_scenario_loads() -> None:
+    s = load_scenario(DATA / "minimal.yaml")
+    assert s.name == "minimal"
+    assert [p.name for p in s.parts] == ["jaw"]
+    component = s.machine_models[0].components[0]
+    assert component.time_to_failure_h == Exponential(dist="exponential", mean=1000)
+    assert component.repair_time_h == Deterministic(dist="deterministic", value=2)
+    assert s.sites[0].machines == {"packer": 2}
+    assert s.depots[0].technicians == 1 and s.depots[0].base_stock == {"jaw": 2}
+
+
+def test_origins_point_at_keys_and_items() -> None:
+    _, origins = load_scenario_data(DATA / "minimal.yaml")
+    file = str(DATA / "minimal.yaml")
+    assert origins[("parts", 0)] == Origin(file, 4)
+    assert origins[("parts", 0, "price")] == Origin(file, 6)
+    assert origins[("machine_models", 0, "components", 0, "time_to_failure_h", "mean")] == Origin(file, 14)
+    assert origins[("depots", 0, "base_stock", "jaw")] == Origin(file, 27)
+
+
+# ---- many mistakes, all reported ------------------------------------------------------
+
+
+def test_all_mistakes_reported_with_file_line_and_path() -> None:
+    problems = problems_of(DATA / "mistakes.yaml")
+    assert where(problems) == [
+        ("mistakes.yaml", 12, "machine_models[0].components[0].part"),
+        ("mistakes.yaml", 15, "machine_models[0].components[0].time_to_failure_h.shape"),
+        ("mistakes.yaml", 19, "sites[0].downtime_cost_per_h"),
+        ("mistakes.yaml", 23, "sites[0].downtime_cost_per_hr"),
+        ("mistakes.yaml", 27, "sites[1].machines.packer"),
+        ("mistakes.yaml", 28, "sites[1].downtime_cost_per_h"),
+    ]
+    messages = [p.message for p in problems]
+    assert messages[0] == "unknown part 'knife'"  # cross-reference, found despite the field errors
+    assert messages[1] == "Input should be greater than 0"  # inside the weibull member of the union
+    assert messages[2] == "required field missing"
+    assert messages[3] == "unknown field; did you mean 'downtime_cost_per_h'?"
+    assert "valid integer" in messages[4]
+    assert messages[5] == "Input should be greater than or equal to 0"
+
+
+def test_error_text_lists_problems_one_per_line() -> None:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(DATA / "mistakes.yaml")
+    lines = str(info.value).splitlines()
+    assert lines[0] == "scenario file has 6 problems:"
+    assert lines[6] == f"{DATA / 'mistakes.yaml'}:28: sites[1].downtime_cost_per_h: Input should be greater than or equal to 0"
+    assert pickle.loads(pickle.dumps(info.value)).problems == info.value.problems
+
+
+def test_problem_and_path_formatting() -> None:
+    assert str(Problem("x.yaml", 12, "sites[3].lat", "bad")) == "x.yaml:12: sites[3].lat: bad"
+    assert str(Problem("--set", None, "seed=x", "bad")) == "--set: seed=x: bad"
+    assert str(Problem(None, None, "seed", "bad")) == "seed: bad"
+    assert str(Problem("x.yaml", None, "", "cannot read")) == "x.yaml: cannot read"
+    assert format_path(("sites", 3, "machines", "packer")) == "sites[3].machines.packer"
+    assert format_path(("depots", 0, "base_stock", "v1.2")) == "depots[0].base_stock[v1.2]"
+
+
+def test_yaml_syntax_error_gives_file_and_line() -> None:
+    problem = one(problems_of(DATA / "syntax_error.yaml"))
+    assert where([problem]) == [("syntax_error.yaml", 5, "")]
+    assert "YAML syntax error" in problem.message
+
+
+def test_duplicate_key_is_a_problem() -> None:
+    problem = one(problems_of(DATA / "duplicate_key.yaml"))
+    assert (problem.line, problem.path) == (6, "parts[0].unit_cost")
+    assert problem.message == "duplicate key 'unit_cost' (first at line 4)"
+
+
+def test_missing_file_and_non_mapping_top_level(tmp_path: Path) -> None:
+    missing = one(problems_of(tmp_path / "nope.yaml"))
+    assert missing.file == str(tmp_path / "nope.yaml") and "cannot read" in missing.message
+    top = one(problems_of(DATA / "top_list.yaml"))
+    assert top.line == 1 and "top level must be a mapping" in top.message
+    (tmp_path / "empty.yaml").write_text("# nothing\n")
+    empty = one(problems_of(tmp_path / "empty.yaml"))
+    assert "not empty" in empty.message
+
+
+def test_anchors_merge_keys_and_keys_read_as_text() -> None:
+    problem = one(problems_of(DATA / "anchors.yaml"))
+    assert (problem.line, problem.path) == (8, "parts[1].name")
+    assert problem.message == "expected text, got 2000: put it in quotes"
+    s = load_scenario(DATA / "anchors.yaml", ["parts[1].name='2000'"])
+    assert s.parts[1].unit_cost == 100 and s.parts[1].price == 170  # from the '<<' merge
+    assert s.sites[0].machines == {"2000": 2}  # the key 2000 is the model name "2000"
+    assert s.depots[0].replenishment_lead_time_h == s.machine_models[0].components[0].time_to_failure_h
+
+
+# ---- extends ------------------------------------------------------------------------
+
+
+def test_extends_merges_by_name_deletes_and_overrides_nested() -> None:
+    s = load_scenario(DATA / "child.yaml")
+    assert s.name == "child" and s.replications == 3  # replications from common.yaml, two levels up
+    assert [p.name for p in s.parts] == ["jaw", "knife"]
+    assert [x.name for x in s.sites] == ["Chengdu-1", "Fuzhou-1"]  # Chengdu-2 deleted, Fuzhou-1 added
+    chengdu = s.sites[0]
+    assert chengdu.downtime_cost_per_h == 5000 and chengdu.lat == 30.66 and chengdu.machines == {"packer": 2}
+    jaw, cutter = s.machine_models[0].components
+    assert jaw.time_to_failure_h == Exponential(dist="exponential", mean=500)
+    assert jaw.part == "jaw" and cutter.name == "cutter" and s.machine_models[0].price == 200000
+    assert s.dispatch.lateral.enabled is False and s.dispatch.lateral.max_time_h == 6
+
+
+def test_merged_origins_point_to_the_file_each_value_came_from() -> None:
+    data, origins = load_scenario_data(DATA / "child.yaml")
+    assert "extends" not in data and all("delete" not in site for site in data["sites"])
+    child, base, common = (str(DATA / f) for f in ("child.yaml", "bases/base.yaml", "bases/common.yaml"))
+    assert origins[("sites", 0, "downtime_cost_per_h")] == Origin(child, 10)
+    assert origins[("sites", 0, "lat")] == Origin(base, 22)
+    assert origins[("sites", 1, "name")] == Origin(child, 13)
+    assert origins[("dispatch", "lateral", "max_time_h")] == Origin(common, 7)
+    assert origins[("machine_models", 0, "components", 0, "time_to_failure_h", "dist")] == Origin(base, 14)
+    assert not any(path[:2] == ("sites", 2) for path in origins)  # no trace of the deleted site
+
+
+def test_problems_in_values_from_a_base_point_into_the_base() -> None:
+    problems = problems_of(DATA / "child_bad.yaml")
+    assert where(problems) == [
+        ("base.yaml", 17, "machine_models[0].components[1].part"),
+        ("base.yaml", 36, "depots[0].base_stock.knife"),
+    ]
+    assert all(p.message == "unknown part 'knife'" for p in problems)
+
+
+def test_extends_cycle_is_detected() -> None:
+    problem = one(problems_of(DATA / "cycle_a.yaml"))
+    assert where([problem]) == [("cycle_b.yaml", 2, "extends")]
+    assert problem.message.startswith("cycle: ") and problem.message.endswith("cycle_a.yaml")
+
+
+def test_missing_base_and_unknown_delete_both_reported() -> None:
+    problems = problems_of(DATA / "bad_extends.yaml")
+    assert where(problems) == [("bad_extends.yaml", 3, "extends"), ("bad_extends.yaml", 6, "sites[0]")]
+    assert "no_such_base.yaml" in problems[0].message
+    assert problems[1].message == "cannot delete 'Nowhere': no entry of that name"
+
+
+# ---- overrides ------------------------------------------------------------------------
+
+
+def test_overrides_by_name_index_and_new_mapping() -> None:
+    s = load_scenario(
+        DATA / "minimal.yaml",
+        [
+            "sites[Chengdu-1].downtime_cost_per_h=5000",
+            "seed=7",
+            "depots[0].base_stock.jaw=3",
+            "pricing.machine_price_multiplier=2",  # 'pricing' is not in the file: created
+            "depots[Chengdu].replenishment_lead_time_h={dist: gamma, mean: 48, cv: 0.5}",
+            "travel.table=[{from: Chengdu, to: Chengdu-1, time_h: 1.5}]",
+        ],
+    )
+    assert s.sites[0].downtime_cost_per_h == 5000 and s.seed == 7
+    assert s.depots[0].base_stock == {"jaw": 3}
+    assert s.pricing.machine_price_multiplier == 2
+    assert s.depots[0].replenishment_lead_time_h == Gamma(dist="gamma", mean=48, cv=0.5)
+    assert s.travel.table[0].time_h == 1.5
+
+
+def test_override_origins_are_set() -> None:
+    data, origins = load_scenario_data(DATA / "minimal.yaml")
+    problems = apply_overrides(data, origins, ["depots[0].base_stock={jaw: 1, knife: 2, 2000: 3}"])
+    assert problems == []
+    assert data["depots"][0]["base_stock"] == {"jaw": 1, "knife": 2, "2000": 3}  # keys as written, like files
+    assert origins[("depots", 0, "base_stock")] == Origin("--set", None)
+    assert origins[("depots", 0, "base_stock", "knife")] == Origin("--set", None)
+    assert origins[("depots", 0, "lat")] == Origin(str(DATA / "minimal.yaml"), 24)
+
+
+def test_bad_overrides_are_all_reported() -> None:
+    problems = problems_of(
+        DATA / "minimal.yaml",
+        ["sites[Nope].downtime_cost_per_h=1", "depots[4].lat=1", "seed", "sites.lat=3", "sites[0].downtime_cost_per_h=-3"],
+    )
+    assert all(p.file == "--set" and p.line is None for p in problems)
+    by_path = {p.path: p.message for p in problems}
+    assert by_path["sites[Nope].downtime_cost_per_h=1"] == "no item named 'Nope' in sites (names: Chengdu-1)"
+    assert by_path["depots[4].lat=1"] == "index 4 out of range: depots has 1 items"
+    assert by_path["seed"].startswith("expected PATH=VALUE")
+    assert by_path["sites.lat=3"].startswith("sites is a list")
+    assert by_path["sites[0].downtime_cost_per_h"] == "Input should be greater than or equal to 0"  # via pydantic
+    assert len(problems) == 5
+
+
+# ---- resolved YAML and hash -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["minimal.yaml", "child.yaml"])
+def test_resolved_yaml_round_trip(name: str, tmp_path: Path) -> None:
+    s = load_scenario(DATA / name)
+    out = tmp_path / "resolved.yaml"
+    out.write_text(resolved_yaml(s), encoding="utf-8")
+    again = load_scenario(out)
+    assert again == s
+    assert scenario_hash(again) == scenario_hash(s)
+
+
+def test_scenario_hash_stable_and_sensitive() -> None:
+    a = load_scenario(DATA / "minimal.yaml")
+    b = load_scenario(DATA / "minimal.yaml")
+    h = scenario_hash(a)
+    assert len(h) == 64 and h == scenario_hash(b)
+    assert scenario_hash(load_scenario(DATA / "minimal.yaml", ["seed=12345"])) == h  # same as the default
+    assert scenario_hash(load_scenario(DATA / "minimal.yaml", ["seed=8"])) != h
+    assert scenario_hash(load_scenario(DATA / "minimal.yaml", ["sites[0].downtime_cost_per_h=801"])) != h
+
+
+# ---- reference page -------------------------------------------------------------------
+
+
+def test_reference_page_is_up_to_date() -> None:
+    page = ROOT / "docs" / "scenario-reference.md"
+    assert page.read_text(encoding="utf-8") == render(), (
+        "docs/scenario-reference.md is stale: run `python -m sim.scenario.reference`"
+    )
+
+
+# ---- details --------------------------------------------------------------------------
+
+
+def test_extends_list_later_base_wins_and_delete_checks(tmp_path: Path) -> None:
+    (tmp_path / "bases").mkdir()
+    (tmp_path / "bases" / "one.yaml").write_text("seed: 1\nreplications: 4\n")
+    (tmp_path / "bases" / "two.yaml").write_text("seed: 2\n")
+    top = tmp_path / "top.yaml"
+    top.write_text(f"extends: [bases/one.yaml, bases/two.yaml, {DATA / 'minimal.yaml'}]\nname: top\n")
+    s = load_scenario(top)
+    assert (s.name, s.seed, s.replications) == ("top", 2, 4)
+    top.write_text(
+        f"extends: {DATA / 'minimal.yaml'}\nname: top\nparts:\n  - name: jaw\n    delete: maybe\n"
+        "sites:\n  - name: Chengdu-1\n    delete: false\n    downtime_cost_per_h: 1\n"
+    )
+    problem = one(problems_of(top))
+    assert (problem.line, problem.path, problem.message) == (5, "parts[0].delete", "delete must be true or false")
+    top.write_text(top.read_text().replace("    delete: maybe\n", ""))
+    s = load_scenario(top)  # 'delete: false' merges as usual; 'delete' never reaches the schema
+    assert s.sites[0].downtime_cost_per_h == 1 and s.sites[0].lat == 30.66
+
+
+def test_distribution_messages_name_the_choices() -> None:
+    comp = "machine_models[0].components[0]"
+    problems = problems_of(
+        DATA / "minimal.yaml",
+        [f"{comp}.repair_time_h={{mean: 2}}", f"{comp}.time_to_failure_h={{dist: expo, mean: 1}}",
+         "depots[0].replenishment_lead_time_h={dist: uniform, low: 5, high: 1}", "central=3"],
+    )
+    by_path = {p.path: p.message for p in problems}
+    assert by_path[f"{comp}.repair_time_h"].startswith("missing key 'dist' (one of: exponential, weibull,")
+    assert "'expo'" in by_path[f"{comp}.time_to_failure_h"]
+    assert by_path["depots[0].replenishment_lead_time_h"] == "'high' must be at least 'low'"
+    assert by_path["central"] == "expected a mapping of keys to values, got 3"
