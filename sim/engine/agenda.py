@@ -51,7 +51,7 @@ class Agenda:
 
     def _arm(self, at: float) -> None:
         self._armed_at = at
-        ev = self.env.timeout(at - self.env.now)
+        ev = self.env.timeout(max(0.0, at - self.env.now))
         ev.callbacks.append(self._fire_cb)  # type: ignore[union-attr]
         self._armed = ev
 
@@ -68,8 +68,10 @@ class Agenda:
     def _fire(self, event: simpy.Event) -> None:
         if event is not self._armed:  # superseded by an earlier arm
             return
+        # due = everything up to the armed time: SimPy's clock is now + (at - now), which
+        # can differ from ``at`` in the last bit; items are due at the time they were armed for
+        now = self._armed_at
         self._armed, self._armed_at = None, INF
-        now = self.env.now
         handler = self.handler
         while True:
             due, item = self._pop_due(now)
