@@ -299,3 +299,16 @@ def test_distribution_messages_name_the_choices() -> None:
     assert "'expo'" in by_path[f"{comp}.time_to_failure_h"]
     assert by_path["depots[0].replenishment_lead_time_h"] == "'high' must be at least 'low'"
     assert by_path["central"] == "expected a mapping of keys to values, got 3"
+
+
+def test_wildcard_override_sets_every_item() -> None:
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parent.parent / "scenarios" / "example.yaml"
+    sc = load_scenario(example, ["sites[*].downtime_cost_per_h=777", "depots[*].base_stock.servo_drive=5"])
+    assert {s.downtime_cost_per_h for s in sc.sites} == {777}
+    assert [d.base_stock["servo_drive"] for d in sc.depots] == [5] * len(sc.depots)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(example, ["regions[*].promise_h=-1"])
+    assert [p.path for p in err.value.problems] == ["regions[0].promise_h", "regions[1].promise_h"]
+    assert all(p.file == "--set" for p in err.value.problems)

@@ -219,7 +219,7 @@ def apply_overrides(data: dict[str, Any], origins: Origins, overrides: Sequence[
     """Apply ``PATH=VALUE`` overrides in place; return the problems (file ``--set``).
 
     PATH is dotted; ``[NAME]`` picks a list item by its ``name`` (or a mapping key),
-    ``[INT]`` a list item by index. VALUE is read as YAML (``=[1,2]``, ``={dist: ...}``).
+    ``[INT]`` a list item by index, ``[*]`` every item of a list. VALUE is read as YAML (``=[1,2]``, ``={dist: ...}``).
     Mapping keys are read as written, as in files. Missing mappings on the way are created.
     """
     problems = []
@@ -240,37 +240,48 @@ def _apply_one(data: dict[str, Any], origins: Origins, text: str) -> str | None:
     if error:
         return error
     steps = [(m.group(1) is not None, m.group(1) or m.group(2)) for m in _STEP.finditer(path_text)]
-    node: Any = data
-    real: list[str | int] = []
-    for n, (bracket, step) in enumerate(steps):
-        here = format_path(real) or "the top level"
-        key: str | int = step
-        if isinstance(node, list):
-            if not bracket:
-                return f"{here} is a list: pick an item with [NAME] or [INDEX]"
-            if re.fullmatch(r"-?\d+", step):
-                if not -len(node) <= int(step) < len(node):
-                    return f"index {step} out of range: {here} has {len(node)} items"
-                key = int(step) % len(node)
-            else:
-                names = [str(i.get("name")) for i in node if isinstance(i, dict)]
-                if step not in names:
-                    return f"no item named {step!r} in {here} (names: {', '.join(names) or 'none'})"
-                key = names.index(step)
-        elif not isinstance(node, dict):
-            return f"{here} is {node!r}, not a mapping or list"
-        real.append(key)
-        if n == len(steps) - 1:
-            node[key] = value
-        elif isinstance(node, dict) and node.get(key) is None:
-            node[key] = {}
-            origins[tuple(real)] = Origin(SET, None)
-        node = node[key]
-    prefix = tuple(real)
-    for p in [p for p in origins if p[: len(prefix)] == prefix]:
-        del origins[p]
-    _mark(value, prefix, origins)
-    return None
+    return _assign(data, steps, [], value, origins)
+
+
+def _assign(node: Any, steps: list[tuple[bool, str]], real: list[str | int], value: Any, origins: Origins) -> str | None:
+    """Walk ``steps`` from ``node`` and set the value; ``[*]`` applies to every list item."""
+    bracket, step = steps[0]
+    here = format_path(real) or "the top level"
+    key: str | int = step
+    if isinstance(node, list):
+        if not bracket:
+            return f"{here} is a list: pick an item with [NAME], [INDEX] or [*]"
+        if step == "*":
+            if not node:
+                return f"{here} is empty: [*] selects nothing"
+            for i in range(len(node)):
+                error = _assign(node, [(True, str(i)), *steps[1:]], real, value, origins)
+                if error:
+                    return error
+            return None
+        if re.fullmatch(r"-?\d+", step):
+            if not -len(node) <= int(step) < len(node):
+                return f"index {step} out of range: {here} has {len(node)} items"
+            key = int(step) % len(node)
+        else:
+            names = [str(i.get("name")) for i in node if isinstance(i, dict)]
+            if step not in names:
+                return f"no item named {step!r} in {here} (names: {', '.join(names) or 'none'})"
+            key = names.index(step)
+    elif not isinstance(node, dict):
+        return f"{here} is {node!r}, not a mapping or list"
+    path = [*real, key]
+    if len(steps) == 1:
+        node[key] = value
+        prefix = tuple(path)
+        for p in [p for p in origins if p[: len(prefix)] == prefix]:
+            del origins[p]
+        _mark(value, prefix, origins)
+        return None
+    if isinstance(node, dict) and node.get(key) is None:
+        node[key] = {}
+        origins[tuple(path)] = Origin(SET, None)
+    return _assign(node[key], steps[1:], path, value, origins)
 
 
 def _read_value(raw: str) -> tuple[Any, str | None]:
