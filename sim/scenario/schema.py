@@ -20,7 +20,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Name = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[^\s\[\]=.][^\[\]=]*$")]
+Name = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=120,
+        pattern=r"^[^\s\[\]=*.]([^\[\]=*]*[^\s\[\]=*])?$",
+        description="A name: no brackets, '=', '*', no leading dot or surrounding spaces.",
+    ),
+]
 
 
 class Model(BaseModel):
@@ -114,7 +122,7 @@ Distribution = Annotated[
 class Part(Model):
     """A spare part: what it costs the maker, what the customer pays, what holding it costs."""
 
-    name: Name
+    name: Name = Field(description="Part name (referenced by components and base_stock).")
     unit_cost: Money = Field(description="Cost of one unit to the maker.")
     price: Money = Field(description="Price the customer pays per unit used.")
     holding_rate_per_year: NonNegFloat = Field(
@@ -125,7 +133,7 @@ class Part(Model):
 class Component(Model):
     """A failure mode of a machine model: what breaks, which part it consumes, how long repair takes."""
 
-    name: Name
+    name: Name = Field(description="Component (failure mode) name, unique within its machine model.")
     part: Name | None = Field(
         None, description="Part consumed by the repair; null for a failure that needs only a technician."
     )
@@ -136,7 +144,7 @@ class Component(Model):
 class MachineModel(Model):
     """A machine model sold to customers."""
 
-    name: Name
+    name: Name = Field(description="Machine model name (referenced by sites' machines).")
     price: Money = Field(description="Price the customer pays for one machine (before pricing.machine_price_multiplier).")
     cost_to_make: Money = Field(description="Maker's cost to build one machine.")
     life_years: PositiveFloat = Field(
@@ -153,7 +161,7 @@ class MachineModel(Model):
 class Region(Model):
     """A sales region, with an optional restore-time promise for its sites."""
 
-    name: Name
+    name: Name = Field(description="Region name (referenced by sites).")
     promise_h: PositiveFloat | None = Field(
         None, description="Promised restore time (failure to running again), hours; null = no promise."
     )
@@ -170,7 +178,7 @@ class Perishable(Model):
 class Site(Model):
     """A customer site with installed machines."""
 
-    name: Name
+    name: Name = Field(description="Site name, unique; also a place name for travel.table.")
     lat: Annotated[float, Field(ge=-90, le=90)] = Field(description="Latitude, degrees.")
     lon: Annotated[float, Field(ge=-180, le=180)] = Field(description="Longitude, degrees.")
     region: Name | None = Field(None, description="Region name (must be listed in regions).")
@@ -188,7 +196,7 @@ class Site(Model):
 class ServicePlan(Model):
     """What the customer pays for service, and what the service changes."""
 
-    name: Name
+    name: Name = Field(description="Plan name (referenced by sites' service_plan).")
     fee_per_visit: Money = Field(0.0, description="Fee per technician visit (repair).")
     fee_per_machine_year: Money = Field(0.0, description="Contract fee per machine per year.")
     time_to_failure_factor: PositiveFloat = Field(
@@ -205,7 +213,7 @@ class ServicePlan(Model):
 class Depot(Model):
     """A regional stocking point with technicians."""
 
-    name: Name
+    name: Name = Field(description="Depot name, unique; also a place name for travel.table.")
     lat: Annotated[float, Field(ge=-90, le=90)] = Field(description="Latitude, degrees.")
     lon: Annotated[float, Field(ge=-180, le=180)] = Field(description="Longitude, degrees.")
     fixed_cost_per_year: Money = Field(0.0, description="Rent and overheads per year.")
@@ -223,7 +231,7 @@ class Depot(Model):
 class Central(Model):
     """The depots' source: infinite supply, or its own base stock fed by the factory (two echelons)."""
 
-    name: Name = "central"
+    name: Name = Field("central", description="Place name of the central warehouse (for travel.table).")
     lat: Annotated[float, Field(ge=-90, le=90)] | None = Field(None, description="Latitude (for emergency distances).")
     lon: Annotated[float, Field(ge=-180, le=180)] | None = Field(None, description="Longitude.")
     base_stock: dict[Name, Annotated[int, Field(ge=0)]] | None = Field(
@@ -273,10 +281,10 @@ class Dispatch(Model):
 class TravelLeg(Model):
     """An explicit travel time between two named places (depot, site or central)."""
 
-    origin: Name = Field(alias="from")
-    to: Name
-    time_h: NonNegFloat
-    distance_km: NonNegFloat | None = None
+    origin: Name = Field(alias="from", description="Place the leg starts from (site, depot or central name).")
+    to: Name = Field(description="Place the leg goes to.")
+    time_h: NonNegFloat = Field(description="Driving time, hours (handling or mobilisation is added).")
+    distance_km: NonNegFloat | None = Field(None, description="Road distance, km (for freight); default from coordinates.")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -304,9 +312,9 @@ class Freight(Model):
 class DemandStream(Model):
     """Poisson part demand at a depot from outside the simulated fleet (counter sales, unmodelled installed base)."""
 
-    name: Name
-    depot: Name
-    part: Name
+    name: Name = Field(description="Stream name (keys its random stream).")
+    depot: Name = Field(description="Depot where the demand arrives.")
+    part: Name = Field(description="Part demanded.")
     rate_per_h: PositiveFloat = Field(description="Demands per hour.")
 
 
@@ -405,6 +413,11 @@ class Scenario(Model):
         if needs_geo and self.dispatch.emergency.enabled and (self.central.lat is None or self.central.lon is None):
             if self.freight.emergency_cost_per_km > 0:
                 out.append((("central", "lat"), "central lat/lon needed to price emergency freight per km"))
+        for i, d in enumerate(self.depots):
+            if d.name in site_names:
+                out.append((("depots", i, "name"), f"{d.name!r} is also a site name: place names must be unique"))
+        if self.central.name in site_names | depot_names:
+            out.append((("central", "name"), f"{self.central.name!r} is also a site or depot name"))
         places = site_names | depot_names | {self.central.name}
         for i, leg in enumerate(self.travel.table):
             for key, value in (("from", leg.origin), ("to", leg.to)):
