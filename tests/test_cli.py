@@ -45,9 +45,9 @@ def test_same_seed_same_bytes_and_overrides(tmp_path: Path) -> None:
     assert main(["run", str(EXAMPLE), "-n", "2", "--out", str(a), "-q"]) == 0
     assert main(["run", str(EXAMPLE), "-n", "2", "--out", str(b), "-q"]) == 0
     assert (a / "replications.csv").read_bytes() == (b / "replications.csv").read_bytes()
-    assert main(["run", str(EXAMPLE), "-n", "2", "--out", str(c), "-q", "--set", "depots[Hangzhou].technicians=1"]) == 0
+    assert main(["run", str(EXAMPLE), "-n", "2", "--out", str(c), "-q", "--set", "depots[Hangzhou].base_stock.sealing_jaw=0"]) == 0
     assert (a / "replications.csv").read_bytes() != (c / "replications.csv").read_bytes()
-    assert "technicians: 1" in (c / "scenario.yaml").read_text()
+    assert "sealing_jaw: 0" in (c / "scenario.yaml").read_text()
 
 
 def test_bad_file_lists_every_problem_and_writes_nothing(tmp_path: Path) -> None:
