@@ -1,0 +1,207 @@
+"""``sim sweep FILE [FILE ...] --param PATH --values ... | --range LO HI STEPS``: vary one parameter."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from sim.cli import UsageError
+from sim.commands.common import add_run_options
+from sim.commands.compare import check_kpis
+from sim.compare import labels_for, manifest
+from sim.kpis import CATALOGUE, describe
+from sim.output import dumps_json, now_utc, write_folder
+from sim.runner import Progress, executor_for, run_scenarios
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import SET, scenario_hash
+from sim.sweep import (
+    DEFAULT_KPIS,
+    METHOD,
+    BreakEven,
+    Sweep,
+    all_break_evens,
+    break_even_csv,
+    param_label,
+    parse_values,
+    range_values,
+    replications_csv,
+    sweep_csv,
+    sweep_json,
+    variant,
+)
+from sim.table import number, render
+
+NAME = "sweep"
+HELP = "vary one parameter across values and plot KPIs against it, with break-evens between files"
+DEFAULT_OUT = Path("results") / "sweep"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files, plotted on the same axes")
+    p.add_argument(
+        "--param",
+        required=True,
+        metavar="PATH",
+        help="override path to vary, e.g. pricing.machine_price_multiplier or sites[*].downtime_cost_per_h",
+    )
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--values", nargs="+", metavar="V", help="values to try")
+    g.add_argument("--range", nargs=3, metavar=("LO", "HI", "STEPS"), help="STEPS evenly spaced values from LO to HI")
+    p.add_argument("--kpis", nargs="+", default=list(DEFAULT_KPIS), metavar="KPI", help="KPIs to plot (default: customer_total_cost maker_profit)")
+    p.add_argument("--out", default=None, help=f"output folder (default {DEFAULT_OUT}/)")
+    add_run_options(p)
+
+
+def _values(args: argparse.Namespace) -> list[tuple[float, str]]:
+    try:
+        if args.range:
+            lo, hi, steps = args.range
+            texts = range_values(float(lo), float(hi), int(steps))
+        else:
+            texts = args.values
+        return parse_values(texts)
+    except ValueError as exc:
+        raise UsageError(f"--values/--range: {exc}") from exc
+
+
+def table(sweep: Sweep, kpi: str) -> str:
+    """One KPI: mean ± 95% half-width per value and file."""
+    meta = describe(kpi)
+    unit = sweep.currency if meta.unit == "money" else ("%" if meta.unit == "share" else meta.unit)
+    header = [sweep.param, *sweep.labels]
+    if len(sweep.labels) >= 2:
+        header.append(f"{sweep.labels[1]} − {sweep.labels[0]} (paired)")
+    rows = []
+    for v, t in enumerate(sweep.texts):
+        row = [t]
+        for f in range(len(sweep.labels)):
+            s = sweep.summary(f, v, kpi)
+            row.append(f"{number(s.mean, meta.unit)} ± {number(s.half_width, meta.unit)}")
+        if len(sweep.labels) >= 2:
+            d = sweep.difference(kpi, 0, 1, v)
+            row.append(f"{number(d.mean, meta.unit)} ± {number(d.half_width, meta.unit)}" + (" *" if d.significant else ""))
+        rows.append(row)
+    title = f"{meta.label} ({unit}), mean ± 95% CI over {sweep.replications} replications" + (
+        "; * = difference significant at 95%" if len(sweep.labels) >= 2 else ""
+    )
+    return title + "\n" + render(header, rows)
+
+
+def figure(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, bytes]:
+    """The sweep figure, PNG and SVG."""
+    from sim import plots
+
+    panels = []
+    x = np.array(sweep.values)
+    for kpi in sweep.kpis:
+        curves = []
+        for f, label in enumerate(sweep.labels):
+            ss = [sweep.summary(f, v, kpi) for v in range(len(sweep.values))]
+            curves.append(
+                plots.Curve(label, np.array([s.mean for s in ss]), np.array([s.low for s in ss]), np.array([s.high for s in ss]))
+            )
+        marks = []
+        for b in found:
+            if b.kpi != kpi or b.estimate is None:
+                continue
+            lo = "…" if b.low is None else f"{b.low:,.4g}"
+            hi = "…" if b.high is None else f"{b.high:,.4g}"
+            a = sweep.labels.index(b.a)
+            y = float(np.interp(b.estimate, x, curves[a].mean))
+            marks.append(plots.Mark(f"{b.b} = {b.a} at ≈ {b.estimate:,.4g}\n95% interval {lo} to {hi}", b.estimate, b.low, b.high, y))
+        panels.append((kpi, curves, marks))
+    first = sweep.results[0][0].scenario
+    title = (
+        f"Sweep of {sweep.param}: mean and 95% CI band over {sweep.replications} replications per point\n"
+        f"common random numbers (seed {sweep.seed}); money over the {plots.window_text(first)}; "
+        "dashed line = break-even, grey band = its 95% interval"
+    )
+    fig = plots.sweep_figure(x, panels, param_label(sweep.param, sweep.currency), sweep.currency, title)
+    return plots.render(fig)
+
+
+def main(args: argparse.Namespace) -> int:
+    check_kpis(args.kpis, list(CATALOGUE))
+    values = _values(args)
+    problems = []
+    variants = []
+    for file in args.files:
+        row = []
+        for _, text in values:
+            try:
+                row.append(variant(file, args.overrides, args.param, text))
+            except ScenarioError as exc:
+                problems += [p for p in exc.problems if p not in problems]
+                if any(p.file == SET for p in exc.problems):
+                    break  # the path itself is wrong: every other value would say the same
+        variants.append(row)
+    if problems:
+        raise ScenarioError(problems)
+    seed = args.seed if args.seed is not None else variants[0][0].seed
+    n = args.replications if args.replications is not None else variants[0][0].replications
+    if n < 1:
+        raise UsageError("--replications must be at least 1")
+    flat = [sc.model_copy(update={"seed": seed, "replications": n}) for row in variants for sc in row]
+    started = now_utc()
+    bar = Progress(n * len(flat), "sweep", enabled=False if args.quiet else None)
+    try:
+        with executor_for(args.jobs, args.scheduler) as ex:
+            results = run_scenarios(flat, n, seed, ex, max(args.jobs, 1), bar.tick)
+    finally:
+        bar.close()
+    k = len(values)
+    grid = tuple(tuple(results[f * k : (f + 1) * k]) for f in range(len(args.files)))
+    check_kpis(args.kpis, grid[0][0].kpis)
+    sweep = Sweep(
+        param=args.param,
+        labels=tuple(labels_for([row[0] for row in grid], args.files)),
+        files=tuple(args.files),
+        values=tuple(x for x, _ in values),
+        texts=tuple(t for _, t in values),
+        results=grid,
+        kpis=tuple(args.kpis),
+        seed=seed,
+        replications=n,
+    )
+    found = all_break_evens(sweep)
+    fig = figure(sweep, found)
+    files: dict[str, str | bytes] = {
+        "sweep.csv": sweep_csv(sweep),
+        "sweep_replications.csv": replications_csv(sweep),
+        "break_even.csv": break_even_csv(found),
+        "sweep.json": dumps_json(sweep_json(sweep, found)),
+        "sweep.png": fig["png"],
+        "sweep.svg": fig["svg"],
+        "manifest.json": dumps_json(
+            manifest(
+                started,
+                now_utc(),
+                command="sweep",
+                param=args.param,
+                values=list(sweep.texts),
+                seed=seed,
+                replications=n,
+                scenarios=[
+                    {"label": lab, "file": f, "scenario_hashes": [scenario_hash(r.scenario) for r in row]}
+                    for lab, f, row in zip(sweep.labels, args.files, grid)
+                ],
+                overrides=list(args.overrides),
+                jobs=args.jobs,
+                wall_time_s=round(results[0].wall_time_s, 3),
+            )
+        ),
+    }
+    out = Path(args.out) if args.out else DEFAULT_OUT
+    write_folder(out, files)
+    for kpi in sweep.kpis:
+        print(table(sweep, kpi))
+        print()
+    if found:
+        print("Break-even (" + METHOD + "):")
+        for b in found:
+            print("- " + b.text)
+    print(f"\nresults written to {out}/ (figure: {out / 'sweep.png'})")
+    return 0

@@ -1,0 +1,442 @@
+"""One-parameter sweeps with common random numbers, and break-evens between scenarios.
+
+Every (file, value) point runs with the same seed and replication indices, so the paired
+difference of two files at one value is taken replication by replication.
+
+Break-even method (also printed with the results): for files A and B and a KPI, let
+d(v) be the mean paired difference B − A at sweep value v, with its pointwise 95% CI
+[lo(v), hi(v)]. Between adjacent sweep points d, lo and hi are interpolated linearly.
+The break-even estimate is where d changes sign; its 95% interval is the stretch of
+parameter values around it where the CI of the difference contains 0 (lo ≤ 0 ≤ hi),
+i.e. where the data cannot tell which file is better. An end of that stretch at the
+edge of the swept range means the interval reaches beyond it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.kpis import describe
+from sim.output import csv_text, fmt
+from sim.runner import RunResult
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.loader import SET, load_scenario, load_scenario_data
+from sim.scenario.schema import Scenario
+from sim.stats import CONFIDENCE, Difference, Summary, paired_difference, summarize
+
+DEFAULT_KPIS = ("customer_total_cost", "maker_profit")
+METHOD = (
+    "break-even = where the mean paired difference (common random numbers) changes sign, "
+    "interpolated linearly between adjacent sweep points; its 95% interval = the parameter "
+    "values around it where the pointwise 95% CI of the difference contains 0 (CI bounds "
+    "interpolated linearly)"
+)
+
+# ------------------------------------------------------------------------------ values
+
+
+def value_text(v: float) -> str:
+    """A swept number as override text: ``50`` not ``50.0``, no float noise (``0.3``)."""
+    return format(float(v), ".12g")
+
+
+def range_values(low: float, high: float, steps: int) -> list[str]:
+    """``steps`` evenly spaced values from ``low`` to ``high`` inclusive, as override text."""
+    if steps < 2:
+        raise ValueError("--range needs at least 2 steps")
+    return [value_text(v) for v in np.linspace(low, high, steps)]
+
+
+def parse_values(texts: Sequence[str]) -> list[tuple[float, str]]:
+    """(number, text) per value, sorted by number; raises ValueError on non-numbers or repeats."""
+    out = []
+    bad = []
+    for t in texts:
+        try:
+            x = float(t)
+        except ValueError:
+            bad.append(t)
+            continue
+        if not math.isfinite(x):
+            bad.append(t)
+            continue
+        out.append((x, t))
+    if bad:
+        raise ValueError(f"sweep values must be finite numbers: {', '.join(bad)}")
+    xs = [x for x, _ in out]
+    if len(set(xs)) != len(xs):
+        raise ValueError("sweep values must be distinct")
+    if len(out) < 2:
+        raise ValueError("a sweep needs at least 2 values")
+    return sorted(out)
+
+
+# ------------------------------------------------------------------------------ variants
+
+_STEP = re.compile(r"\[([^\[\]]+)\]|\.?([^.\[\]=]+)")
+
+
+def expand_param(file: str, overrides: Sequence[str], param: str) -> list[str]:
+    """Concrete override paths for ``param``: ``[*]`` stands for every item of a list or key of a mapping.
+
+    ``sites[*].downtime_cost_per_h`` becomes one path per site, by name (or by index for
+    unnamed items). Paths without ``[*]`` are returned as they are.
+    """
+    if "[*]" not in param:
+        return [param]
+    data, _ = load_scenario_data(file, overrides)
+    steps = [(m.group(1) is not None, m.group(1) or m.group(2)) for m in _STEP.finditer(param)]
+    paths = [("", data)]
+    for bracket, step in steps:
+        nxt = []
+        for prefix, node in paths:
+            if bracket and step == "*":
+                if isinstance(node, list):
+                    keys = [str(i.get("name")) if isinstance(i, dict) and "name" in i else str(k) for k, i in enumerate(node)]
+                    items = list(node)
+                elif isinstance(node, dict):
+                    keys, items = list(node), list(node.values())
+                else:
+                    raise ScenarioError([Problem(SET, None, param, f"[*] needs a list or mapping at {prefix or 'the top level'}")])
+                nxt += [(f"{prefix}[{k}]", item) for k, item in zip(keys, items)]
+                continue
+            part = f"[{step}]" if bracket else (f".{step}" if prefix else step)
+            if isinstance(node, list) and bracket:
+                match = [i for k, i in enumerate(node) if (isinstance(i, dict) and str(i.get("name")) == step) or str(k) == step]
+                child = match[0] if match else None
+            elif isinstance(node, dict):
+                child = node.get(step)
+            else:
+                child = None
+            nxt.append((prefix + part, child))
+        paths = nxt
+    if not paths:
+        raise ScenarioError([Problem(SET, None, param, "[*] matched no items")])
+    return [p for p, _ in paths]
+
+
+def expand_overrides(file: str, overrides: Sequence[str]) -> list[str]:
+    """``--set`` overrides with every ``[*]`` path expanded (each against the data before it)."""
+    out: list[str] = []
+    for text in overrides:
+        path, eq, value = text.partition("=")
+        if eq and "[*]" in path:
+            out += [f"{p}={value}" for p in expand_param(file, out, path.strip())]
+        else:
+            out.append(text)
+    return out
+
+
+def load_with(file: str, overrides: Sequence[str]) -> Scenario:
+    """Load a scenario with ``--set`` overrides that may use ``[*]``."""
+    return load_scenario(file, expand_overrides(file, overrides))
+
+
+def variant(file: str, overrides: Sequence[str], param: str, text: str) -> Scenario:
+    """The scenario of ``file`` with ``param`` set to ``text`` after the other overrides."""
+    base = expand_overrides(file, overrides)
+    paths = expand_param(file, base, param)
+    return load_scenario(file, [*base, *(f"{p}={text}" for p in paths)])
+
+
+# ------------------------------------------------------------------------------ break-even
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """Where the paired difference of a KPI between two files changes sign, with its 95% interval.
+
+    ``estimate`` is None when the mean difference keeps its sign over the swept range
+    (``extrapolated`` then holds a linear extrapolation, if the trend points outside the
+    range). ``low``/``high`` are None when the interval reaches beyond the swept range.
+    """
+
+    kpi: str
+    a: str
+    b: str
+    estimate: float | None
+    low: float | None
+    high: float | None
+    extrapolated: float | None
+    ci_excludes_zero_somewhere: bool
+    text: str
+
+
+def _roots(x: np.ndarray, y: np.ndarray) -> list[float]:
+    """Where the piecewise-linear y(x) is zero or changes sign (zero stretches give their ends)."""
+    out: list[float] = []
+    for k in range(len(x)):
+        if y[k] == 0 and (k == 0 or y[k - 1] != 0 or k == len(x) - 1 or y[k + 1] != 0):
+            out.append(float(x[k]))
+        if k + 1 < len(x) and y[k] * y[k + 1] < 0:
+            out.append(float(x[k] - y[k] * (x[k + 1] - x[k]) / (y[k + 1] - y[k])))
+    return out
+
+
+def _contains_zero_set(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[tuple[float, float]]:
+    """Maximal intervals of [x0, xn] where the interpolated CI [lo, hi] contains 0."""
+    cuts = sorted({*map(float, x), *_roots(x, lo), *_roots(x, hi)})
+
+    def inside(v: float) -> bool:
+        return float(np.interp(v, x, lo)) <= 0.0 <= float(np.interp(v, x, hi))
+
+    pieces: list[tuple[float, float]] = []
+    for p, q in zip(cuts, cuts[1:]):
+        if inside((p + q) / 2):
+            if pieces and pieces[-1][1] == p:
+                pieces[-1] = (pieces[-1][0], q)
+            else:
+                pieces.append((p, q))
+    for c in cuts:  # isolated points (the CI touches 0 only there)
+        if inside(c) and not any(a <= c <= b for a, b in pieces):
+            pieces.append((c, c))
+    return sorted(pieces)
+
+
+def break_evens(
+    x: Sequence[float], mean: Sequence[float], low: Sequence[float], high: Sequence[float]
+) -> tuple[list[tuple[float, float | None, float | None]], bool, float | None]:
+    """Sign changes of a difference curve and their intervals.
+
+    Returns ([(estimate, interval low or None, interval high or None)], whether the CI
+    excludes 0 at some point of the range, linear extrapolation of the root or None).
+    An interval end is None when it reaches the edge of the swept range.
+    """
+    xa, m = np.asarray(x, float), np.asarray(mean, float)
+    lo, hi = np.asarray(low, float), np.asarray(high, float)
+    ok = np.isfinite(m)
+    xa, m, lo, hi = xa[ok], m[ok], lo[ok], hi[ok]
+    if xa.size < 2:
+        return [], False, None
+    lo = np.where(np.isfinite(lo), lo, m)
+    hi = np.where(np.isfinite(hi), hi, m)
+    pieces = _contains_zero_set(xa, lo, hi)
+    excludes = not (len(pieces) == 1 and pieces[0] == (float(xa[0]), float(xa[-1])))
+    first, last = float(xa[0]), float(xa[-1])
+    out = []
+    for r in _roots(xa, m):
+        piece = next(((a, b) for a, b in pieces if a <= r <= b), (r, r))
+        out.append((r, None if piece[0] <= first else piece[0], None if piece[1] >= last else piece[1]))
+    extrapolated = None
+    if not out:
+        slope, intercept = np.polyfit(xa, m, 1)
+        if abs(slope) * (last - first) > 1e-9 * float(np.max(np.abs(m))):  # not flat
+            root = -intercept / slope
+            if root < first or root > last:
+                extrapolated = float(root)
+    return out, excludes, extrapolated
+
+
+# ------------------------------------------------------------------------------ the sweep
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Results of every (file, value) point, run with common random numbers."""
+
+    param: str
+    labels: tuple[str, ...]
+    files: tuple[str, ...]
+    values: tuple[float, ...]
+    texts: tuple[str, ...]
+    results: tuple[tuple[RunResult, ...], ...]  # [file][value]
+    kpis: tuple[str, ...]
+    seed: int
+    replications: int
+
+    @property
+    def currency(self) -> str:
+        """Money unit (the first file's)."""
+        return self.results[0][0].scenario.currency
+
+    def summary(self, f: int, v: int, kpi: str) -> Summary:
+        """Mean and CI of a KPI at one point."""
+        return summarize(self.results[f][v].column(kpi))
+
+    def difference(self, kpi: str, i: int, j: int, v: int) -> Difference:
+        """Paired difference file j − file i at value index v."""
+        return paired_difference(self.results[i][v].column(kpi), self.results[j][v].column(kpi))
+
+    def break_even(self, kpi: str, i: int, j: int) -> BreakEven:
+        """The break-even of ``kpi`` between files i and j (difference j − i)."""
+        diffs = [self.difference(kpi, i, j, v) for v in range(len(self.values))]
+        x = np.array(self.values)
+        found, excludes, extra = break_evens(x, [d.mean for d in diffs], [d.low for d in diffs], [d.high for d in diffs])
+        a, b = self.labels[i], self.labels[j]
+        if any(d.n < 2 for d in diffs):  # no confidence intervals: estimate only
+            found = [(est, None, None) for est, _, _ in found]
+            excludes = False
+        words = describe_break_even(self, kpi, i, j, diffs, found, excludes, extra)
+        if not found:
+            return BreakEven(kpi, a, b, None, None, None, extra, excludes, words)
+        est, lo, hi = found[0]
+        return BreakEven(kpi, a, b, est, lo, hi, None, excludes, words)
+
+
+def _num(v: float) -> str:
+    return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
+
+
+def describe_break_even(
+    sweep: Sweep,
+    kpi: str,
+    i: int,
+    j: int,
+    diffs: Sequence[Difference],
+    found: Sequence[tuple[float, float | None, float | None]],
+    excludes: bool,
+    extrapolated: float | None,
+) -> str:
+    """The break-even in words, e.g. ``customer_total_cost: dense = sparse at … ≈ 64.2 (95% interval 58.1 to 71.0)``."""
+    a, b = sweep.labels[i], sweep.labels[j]
+    x0, x1 = sweep.values[0], sweep.values[-1]
+    head = f"{kpi}: {b} − {a}"
+    meta = describe(kpi)
+    if not found:
+        means = [d.mean for d in diffs if math.isfinite(d.mean)]
+        if not means:
+            return f"{head}: undefined over the swept range"
+        sign = "positive" if means[0] > 0 else "negative"
+        better = _better(meta.better, b, a, means[0])
+        text = f"{head} stays {sign} over {sweep.param} = {_num(x0)} to {_num(x1)}: no break-even in the swept range"
+        text += f" ({better} throughout)" if better else ""
+        if any(d.n < 2 for d in diffs):
+            text += " (no confidence interval: fewer than 2 replications)"
+        elif not excludes:
+            text += "; its 95% CI contains 0 at every swept value, so the sign itself is uncertain"
+        if extrapolated is not None:
+            text += f"; a straight line through the means would cross 0 at ≈ {_num(extrapolated)}, outside the swept range (extrapolation, not a result)"
+        return text + "."
+    if any(d.n < 2 for d in diffs):
+        where = " and ".join(f"≈ {_num(est)}" for est, _, _ in found)
+        return f"{head} changes sign at {sweep.param} {where} (no interval: fewer than 2 replications)."
+    parts = []
+    for est, lo, hi in found:
+        lo_t = _num(lo) if lo is not None else f"below {_num(x0)} (beyond the swept range)"
+        hi_t = _num(hi) if hi is not None else f"above {_num(x1)} (beyond the swept range)"
+        parts.append(f"≈ {_num(est)} (95% interval {lo_t} to {hi_t})")
+    text = f"{head} changes sign at {sweep.param} " + " and ".join(parts)
+    after = [d.mean for d, v in zip(diffs, sweep.values) if v > found[-1][0] and math.isfinite(d.mean)]
+    if after:
+        better = _better(meta.better, b, a, after[0])
+        if better:
+            text += f"; above it {better}"
+    if not excludes:
+        text += "; the 95% CI of the difference contains 0 at every swept value, so the break-even is not located"
+    return text + "."
+
+
+def _better(direction: str, b: str, a: str, diff: float) -> str:
+    """Which file is better when b − a = diff."""
+    if direction not in ("lower", "higher") or diff == 0:
+        return ""
+    b_wins = (diff < 0) == (direction == "lower")
+    return f"{b if b_wins else a} has the {'lower' if direction == 'lower' else 'higher'} value"
+
+
+# ------------------------------------------------------------------------------ files
+
+
+def sweep_csv(sweep: Sweep) -> str:
+    """file, value, KPI, mean, half-width, CI bounds, n, one row per point and KPI."""
+    rows = []
+    for f, label in enumerate(sweep.labels):
+        for v, (x, t) in enumerate(zip(sweep.values, sweep.texts)):
+            for k in sweep.kpis:
+                s = sweep.summary(f, v, k)
+                rows.append([label, sweep.files[f], t, k, fmt(s.mean), fmt(s.half_width), fmt(s.low), fmt(s.high), s.n])
+    return csv_text(["scenario", "file", "value", "kpi", "mean", "half_width", "low", "high", "n"], rows)
+
+
+def replications_csv(sweep: Sweep) -> str:
+    """Per-replication values of the chosen KPIs at every point."""
+    rows = []
+    for f, label in enumerate(sweep.labels):
+        for v, t in enumerate(sweep.texts):
+            res = sweep.results[f][v]
+            cols = [res.column(k) for k in sweep.kpis]
+            for r in range(len(res.rows)):
+                rows.append([label, sweep.files[f], t, r, *(fmt(c[r]) for c in cols)])
+    return csv_text(["scenario", "file", "value", "replication", *sweep.kpis], rows)
+
+
+def _opt(v: float | None) -> str:
+    return "" if v is None else fmt(v)
+
+
+def break_even_csv(found: Sequence[BreakEven]) -> str:
+    """One row per KPI and pair of files."""
+    rows = [
+        [b.kpi, b.a, b.b, _opt(b.estimate), _opt(b.low), _opt(b.high), _opt(b.extrapolated),
+         "true" if b.ci_excludes_zero_somewhere else "false", b.text]
+        for b in found
+    ]
+    return csv_text(
+        ["kpi", "a", "b", "estimate", "low", "high", "extrapolated", "ci_excludes_zero_somewhere", "text"], rows
+    )
+
+
+def all_break_evens(sweep: Sweep) -> list[BreakEven]:
+    """Every KPI and every pair of files (i < j, difference j − i)."""
+    n = len(sweep.labels)
+    return [sweep.break_even(k, i, j) for k in sweep.kpis for i in range(n) for j in range(i + 1, n)]
+
+
+def sweep_json(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, Any]:
+    """The sweep as plain data."""
+    return {
+        "param": sweep.param,
+        "values": list(sweep.texts),
+        "seed": sweep.seed,
+        "replications": sweep.replications,
+        "confidence": CONFIDENCE,
+        "currency": sweep.currency,
+        "scenarios": [{"label": lab, "file": f} for lab, f in zip(sweep.labels, sweep.files)],
+        "kpis": list(sweep.kpis),
+        "points": [
+            {
+                "scenario": sweep.labels[f],
+                "value": sweep.texts[v],
+                "kpis": {k: sweep.summary(f, v, k).as_dict() for k in sweep.kpis},
+            }
+            for f in range(len(sweep.labels))
+            for v in range(len(sweep.values))
+        ],
+        "break_even_method": METHOD,
+        "break_evens": [
+            {
+                "kpi": b.kpi, "a": b.a, "b": b.b, "difference": f"{b.b} - {b.a}", "estimate": b.estimate,
+                "low": b.low, "high": b.high, "extrapolated": b.extrapolated,
+                "ci_excludes_zero_somewhere": b.ci_excludes_zero_somewhere, "text": b.text,
+            }
+            for b in found
+        ],
+    }
+
+
+def param_label(param: str, currency: str) -> str:
+    """Axis label of the swept parameter, with a unit guessed from the field name."""
+    field = re.split(r"[.\]]", param)[-1]
+    if field.endswith("_multiplier"):
+        unit = "×"
+    elif field.endswith("_per_h") and ("cost" in field or "penalty" in field):
+        unit = f"{currency} per hour"
+    elif field.endswith("_per_year") and "cost" in field:
+        unit = f"{currency} per year"
+    elif field.endswith("_h"):
+        unit = "hours"
+    elif field.endswith("_km"):
+        unit = "km"
+    elif "base_stock" in param:
+        unit = "units"
+    elif field in ("price", "unit_cost", "loss") or field.endswith("cost"):
+        unit = currency
+    else:
+        unit = ""
+    return f"{param} ({unit})" if unit else param
