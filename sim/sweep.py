@@ -25,8 +25,7 @@ import numpy as np
 from sim.kpis import describe
 from sim.output import csv_text, fmt
 from sim.runner import RunResult
-from sim.scenario.errors import Problem, ScenarioError
-from sim.scenario.loader import SET, load_scenario, load_scenario_data
+from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 from sim.stats import CONFIDENCE, Difference, Summary, paired_difference, summarize
 
@@ -79,70 +78,13 @@ def parse_values(texts: Sequence[str]) -> list[tuple[float, str]]:
 
 # ------------------------------------------------------------------------------ variants
 
-_STEP = re.compile(r"\[([^\[\]]+)\]|\.?([^.\[\]=]+)")
-
-
-def expand_param(file: str, overrides: Sequence[str], param: str) -> list[str]:
-    """Concrete override paths for ``param``: ``[*]`` stands for every item of a list or key of a mapping.
-
-    ``sites[*].downtime_cost_per_h`` becomes one path per site, by name (or by index for
-    unnamed items). Paths without ``[*]`` are returned as they are.
-    """
-    if "[*]" not in param:
-        return [param]
-    data, _ = load_scenario_data(file, overrides)
-    steps = [(m.group(1) is not None, m.group(1) or m.group(2)) for m in _STEP.finditer(param)]
-    paths = [("", data)]
-    for bracket, step in steps:
-        nxt = []
-        for prefix, node in paths:
-            if bracket and step == "*":
-                if isinstance(node, list):
-                    keys = [str(i.get("name")) if isinstance(i, dict) and "name" in i else str(k) for k, i in enumerate(node)]
-                    items = list(node)
-                elif isinstance(node, dict):
-                    keys, items = list(node), list(node.values())
-                else:
-                    raise ScenarioError([Problem(SET, None, param, f"[*] needs a list or mapping at {prefix or 'the top level'}")])
-                nxt += [(f"{prefix}[{k}]", item) for k, item in zip(keys, items)]
-                continue
-            part = f"[{step}]" if bracket else (f".{step}" if prefix else step)
-            if isinstance(node, list) and bracket:
-                match = [i for k, i in enumerate(node) if (isinstance(i, dict) and str(i.get("name")) == step) or str(k) == step]
-                child = match[0] if match else None
-            elif isinstance(node, dict):
-                child = node.get(step)
-            else:
-                child = None
-            nxt.append((prefix + part, child))
-        paths = nxt
-    if not paths:
-        raise ScenarioError([Problem(SET, None, param, "[*] matched no items")])
-    return [p for p, _ in paths]
-
-
-def expand_overrides(file: str, overrides: Sequence[str]) -> list[str]:
-    """``--set`` overrides with every ``[*]`` path expanded (each against the data before it)."""
-    out: list[str] = []
-    for text in overrides:
-        path, eq, value = text.partition("=")
-        if eq and "[*]" in path:
-            out += [f"{p}={value}" for p in expand_param(file, out, path.strip())]
-        else:
-            out.append(text)
-    return out
-
-
-def load_with(file: str, overrides: Sequence[str]) -> Scenario:
-    """Load a scenario with ``--set`` overrides that may use ``[*]``."""
-    return load_scenario(file, expand_overrides(file, overrides))
-
-
 def variant(file: str, overrides: Sequence[str], param: str, text: str) -> Scenario:
-    """The scenario of ``file`` with ``param`` set to ``text`` after the other overrides."""
-    base = expand_overrides(file, overrides)
-    paths = expand_param(file, base, param)
-    return load_scenario(file, [*base, *(f"{p}={text}" for p in paths)])
+    """The scenario of ``file`` with ``param`` set to ``text`` after the other overrides.
+
+    ``param`` may use ``[*]`` (every item of a list or key of a mapping), e.g.
+    ``sites[*].downtime_cost_per_h``: the loader applies it to each.
+    """
+    return load_scenario(file, [*overrides, f"{param}={text}"])
 
 
 # ------------------------------------------------------------------------------ break-even

@@ -23,9 +23,8 @@ from sim.kpis import CATALOGUE
 from sim.output import code_version, dumps_json, now_utc, package_versions, replications_csv, write_folder
 from sim.report import Figure, compare_report
 from sim.runner import Progress, executor_for, run_scenarios
-from sim.scenario.loader import resolved_yaml, scenario_hash
+from sim.scenario.loader import load_scenario, resolved_yaml, scenario_hash
 from sim.scenario.schema import Scenario
-from sim.sweep import load_with
 
 NAME = "compare"
 HELP = "run scenarios with common random numbers and compare them (table, figures, HTML report)"
@@ -158,7 +157,7 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("compare needs at least two scenario files")
     if args.kpis:
         check_kpis(args.kpis, list(CATALOGUE))  # per-region KPIs are checked after the run
-    scenarios: list[Scenario] = [load_with(f, args.overrides) for f in args.files]
+    scenarios: list[Scenario] = [load_scenario(f, args.overrides) for f in args.files]
     seed = args.seed if args.seed is not None else scenarios[0].seed
     n = args.replications if args.replications is not None else scenarios[0].replications
     if n < 1:

@@ -219,7 +219,7 @@ def apply_overrides(data: dict[str, Any], origins: Origins, overrides: Sequence[
     """Apply ``PATH=VALUE`` overrides in place; return the problems (file ``--set``).
 
     PATH is dotted; ``[NAME]`` picks a list item by its ``name`` (or a mapping key),
-    ``[INT]`` a list item by index, ``[*]`` every item of a list. VALUE is read as YAML (``=[1,2]``, ``={dist: ...}``).
+    ``[INT]`` a list item by index, ``[*]`` every item of a list or key of a mapping. VALUE is read as YAML (``=[1,2]``, ``={dist: ...}``).
     Mapping keys are read as written, as in files. Missing mappings on the way are created.
     """
     problems = []
@@ -270,6 +270,14 @@ def _assign(node: Any, steps: list[tuple[bool, str]], real: list[str | int], val
             key = names.index(step)
     elif not isinstance(node, dict):
         return f"{here} is {node!r}, not a mapping or list"
+    elif bracket and step == "*":
+        if not node:
+            return f"{here} is empty: [*] selects nothing"
+        for k in list(node):
+            error = _assign(node, [(True, k), *steps[1:]], real, value, origins)
+            if error:
+                return error
+        return None
     path = [*real, key]
     if len(steps) == 1:
         node[key] = value
