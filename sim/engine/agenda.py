@@ -22,7 +22,7 @@ INF = float("inf")
 class Agenda:
     """Timed items handed to ``handler(item)`` at their time, in (time, push order)."""
 
-    __slots__ = ("env", "handler", "_heap", "_fifo", "_seq", "_armed", "_armed_at", "_fire_cb")
+    __slots__ = ("env", "handler", "_heap", "_fifo", "_seq", "_armed", "_armed_at", "_firing", "_fire_cb")
 
     def __init__(self, env: simpy.Environment, handler: Callable[[Any], None]) -> None:
         self.env = env
@@ -32,6 +32,7 @@ class Agenda:
         self._seq = 0
         self._armed: simpy.Event | None = None
         self._armed_at = INF
+        self._firing = False  # while handing out items, arm once at the end
         self._fire_cb = self._fire
 
     def __len__(self) -> int:
@@ -46,7 +47,7 @@ class Agenda:
             fifo.append(entry)
         else:
             heapq.heappush(self._heap, entry)
-        if at < self._armed_at:
+        if at < self._armed_at and not self._firing:
             self._arm(at)
 
     def _arm(self, at: float) -> None:
@@ -55,16 +56,6 @@ class Agenda:
         ev.callbacks.append(self._fire_cb)  # type: ignore[union-attr]
         self._armed = ev
 
-    def _pop_due(self, now: float) -> tuple[bool, Any]:
-        heap, fifo = self._heap, self._fifo
-        if fifo and (not heap or fifo[0][:2] < heap[0][:2]):
-            if fifo[0][0] <= now:
-                return True, fifo.popleft()[2]
-            return False, None
-        if heap and heap[0][0] <= now:
-            return True, heapq.heappop(heap)[2]
-        return False, None
-
     def _fire(self, event: simpy.Event) -> None:
         if event is not self._armed:  # superseded by an earlier arm
             return
@@ -72,18 +63,34 @@ class Agenda:
         # can differ from ``at`` in the last bit; items are due at the time they were armed for
         now = self._armed_at
         self._armed, self._armed_at = None, INF
-        handler = self.handler
-        while True:
-            due, item = self._pop_due(now)
-            if not due:
-                break
-            handler(item)
-        nxt = self._next_time()
-        if nxt < self._armed_at:
-            self._arm(nxt)
-
-    def _next_time(self) -> float:
-        heap, fifo = self._heap, self._fifo
+        self._firing = True
+        heap, fifo, handler = self._heap, self._fifo, self.handler
+        try:
+            while True:
+                if fifo:
+                    f = fifo[0]
+                    if heap:
+                        h = heap[0]
+                        use_fifo = f[0] < h[0] or (f[0] == h[0] and f[1] < h[1])
+                    else:
+                        use_fifo = True
+                    if use_fifo:
+                        if f[0] > now:
+                            break
+                        item = fifo.popleft()[2]
+                    elif h[0] <= now:
+                        item = heapq.heappop(heap)[2]
+                    else:
+                        break
+                elif heap and heap[0][0] <= now:
+                    item = heapq.heappop(heap)[2]
+                else:
+                    break
+                handler(item)
+        finally:
+            self._firing = False
         a = fifo[0][0] if fifo else INF
         b = heap[0][0] if heap else INF
-        return a if a < b else b
+        nxt = a if a < b else b
+        if nxt < INF:
+            self._arm(nxt)

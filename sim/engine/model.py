@@ -58,6 +58,7 @@ class Replication:
         self.central = None if net.central.infinite else [Bin(s) for s in net.central.base_stock]
         self.pools = [TechnicianPool(d.technicians, self._technician_sets_off) for d in net.depots]
         self._lanes: dict[str, Any] = {}
+        self._depot_lanes: list[Any] = [None] * len(net.depots)
 
         self.failures = Agenda(env, self._fail)
         self.restores = Agenda(env, self._restore)
@@ -273,8 +274,10 @@ class Replication:
             self._order_central(part, now)
 
     def _ship_to_depot(self, depot: int, part: int, now: float) -> None:
-        d = self.net.depots[depot]
-        lead = d.replenishment_lead_time.sample(self._lane(f"lane/central->{d.name}"))
+        rng = self._depot_lanes[depot]
+        if rng is None:
+            rng = self._depot_lanes[depot] = self.streams(f"lane/central->{self.net.depots[depot].name}")
+        lead = self.net.depots[depot].replenishment_lead_time.sample(rng)
         self.arrivals.push(now + lead, (depot, part))
 
     def _order_central(self, part: int, now: float) -> None:
