@@ -111,8 +111,18 @@ def executor_for(jobs: int = 1, scheduler: str | None = None) -> Iterator[Execut
 
 
 def _chunks(n: int, workers: int) -> list[list[int]]:
-    size = max(1, -(-n // (workers * 4)))
-    return [list(range(i, min(n, i + size))) for i in range(0, n, size)]
+    """Replications 0..n-1 in about four chunks per worker, the larger ones first.
+
+    Sizes differ by at most one and decrease, so workers taking the next chunk as they
+    finish end together (20 replications on 2 workers: 3,3,3,3,2,2,2,2 -> 10 each).
+    """
+    k = max(1, min(n, workers * 4))
+    q, r = divmod(n, k)
+    out, start = [], 0
+    for size in [q + 1] * r + [q] * (k - r):
+        out.append(list(range(start, start + size)))
+        start += size
+    return out
 
 
 def run_scenarios(

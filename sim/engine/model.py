@@ -19,7 +19,8 @@ import simpy
 
 from sim.build import Network
 from sim.engine import records
-from sim.engine.agenda import Agenda
+from sim.distributions import Deterministic
+from sim.engine.agenda import Calendar
 from sim.engine.kpis import compute_kpis
 from sim.engine.records import BACKORDER, EMERGENCY, LATERAL, NO_PART, SOURCES, STOCK
 from sim.engine.stock import Bin
@@ -59,14 +60,20 @@ class Replication:
         self.pools = [TechnicianPool(d.technicians, self._technician_sets_off) for d in net.depots]
         self._lanes: dict[str, Any] = {}
         self._depot_lanes: list[Any] = [None] * len(net.depots)
+        # fixed replenishment lead times need no stream and no draw
+        self._fixed_lead_h: list[float | None] = [
+            d.replenishment_lead_time.mean if isinstance(d.replenishment_lead_time, Deterministic) else None
+            for d in net.depots
+        ]
 
-        self.failures = Agenda(env, self._fail)
-        self.restores = Agenda(env, self._restore)
-        self.returns = Agenda(env, self._technician_back)
-        self.departures = Agenda(env, self._technician_request)
-        self.arrivals = Agenda(env, self._replenished)
-        self.central_arrivals = Agenda(env, self._central_replenished)
-        self.demands = Agenda(env, self._stream_demand)
+        self.calendar = cal = Calendar(env)  # one heap, one armed SimPy timeout for everything
+        self.failures = cal.agenda(self._fail)
+        self.restores = cal.agenda(self._restore)
+        self.returns = cal.agenda(self._technician_back)
+        self.departures = cal.agenda(self._technician_request)
+        self.arrivals = cal.agenda(self._replenished)
+        self.central_arrivals = cal.agenda(self._central_replenished)
+        self.demands = cal.agenda(self._stream_demand)
 
         # machines: operating age, next failure age per component, one stream per component
         machines = net.machines
@@ -171,18 +178,23 @@ class Replication:
     def _stream_demand(self, k: int) -> None:
         now = self.env.now
         s = self.net.streams[k]
-        self._demand(Job(-1, -1, -1, now, 0.0, s.part), s.depot, s.part)
-        self.demands.push(now + self._next_gap(k), k)
+        self._demand(None, s.depot, s.part)
+        buf = self.stream_buf[k]
+        self.demands.push(now + (buf.pop() if buf else self._next_gap(k)), k)
 
     # ------------------------------------------------------------------ parts
-    def _demand(self, job: Job, depot: int, part: int) -> None:
-        """Serve a part demand: stock, lateral, emergency, else backorder."""
+    def _demand(self, job: Job | None, depot: int, part: int) -> None:
+        """Serve a part demand: stock, lateral, emergency, else backorder.
+
+        ``job`` is the outage needing the part, or None for a demand-stream request (which
+        gets a Job only if it has to wait, to keep its place in the backorder queue).
+        """
         now = self.env.now
         net = self.net
         tally = self.tally
         tally.demands += 1
         p = net.parts[part]
-        site = net.sites[job.site] if job.site >= 0 else None
+        site = net.sites[job.site] if job is not None else None
         if site is None or not site.parts_included:
             tally.parts_revenue += p.price
         tally.parts_cost += p.unit_cost
@@ -191,13 +203,16 @@ class Replication:
             b.touch(now)
             b.on_hand -= 1
             self._order(depot, part, now)
-            job.source = STOCK
             tally.by_source[STOCK] += 1
-            if site is not None:
-                tally.freight_normal += site.part_distance_km * net.freight.normal_per_km
-                self._allocated(job, depot, now, now + site.part_time_h)
-            else:
-                self._allocated(job, depot, now, now)
+            if job is None:  # a demand-stream request, served at once
+                if self.trace is not None or self.check:
+                    job = Job(-1, -1, -1, now, 0.0, part)
+                    job.source = STOCK
+                    self._allocated(job, depot, now, now)
+                return
+            job.source = STOCK
+            tally.freight_normal += site.part_distance_km * net.freight.normal_per_km  # type: ignore[union-attr]
+            self._allocated(job, depot, now, now + site.part_time_h)  # type: ignore[union-attr]
             return
         if site is not None and net.policy.lateral:
             for lane in site.laterals:
@@ -227,6 +242,8 @@ class Replication:
                 )
                 self._allocated(job, -1, now, now + lead)
                 return
+        if job is None:
+            job = Job(-1, -1, -1, now, 0.0, part)
         b.touch(now)
         b.waiting.append(job)
         self._order(depot, part, now)
@@ -274,10 +291,12 @@ class Replication:
             self._order_central(part, now)
 
     def _ship_to_depot(self, depot: int, part: int, now: float) -> None:
-        rng = self._depot_lanes[depot]
-        if rng is None:
-            rng = self._depot_lanes[depot] = self.streams(f"lane/central->{self.net.depots[depot].name}")
-        lead = self.net.depots[depot].replenishment_lead_time.sample(rng)
+        lead = self._fixed_lead_h[depot]
+        if lead is None:  # a random lead time: the depot's lane stream, made on first use
+            rng = self._depot_lanes[depot]
+            if rng is None:
+                rng = self._depot_lanes[depot] = self.streams(f"lane/central->{self.net.depots[depot].name}")
+            lead = self.net.depots[depot].replenishment_lead_time.sample(rng)
         self.arrivals.push(now + lead, (depot, part))
 
     def _order_central(self, part: int, now: float) -> None:
