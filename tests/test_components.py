@@ -98,3 +98,44 @@ def test_histogram_quantiles_within_a_tenth_of_a_percent(values: list[float], q:
     else:
         assert abs(got - exact) <= 0.0011 * exact
     assert bin_value(0) == 0.0
+
+
+def test_superposed_depot_demand_thins_into_each_streams_poisson_rate() -> None:
+    """One source per depot: part k arrives as a Poisson stream of its own rate."""
+    from sim.engine.demand import DepotDemand
+
+    rates = [0.5, 1.5, 3.0]
+    src = DepotDemand(stream(9, 0, "demand/D"), [10, 11, 12], rates)
+    t, last = 0.0, {10: 0.0, 11: 0.0, 12: 0.0}
+    gaps: dict[int, list[float]] = {10: [], 11: [], 12: []}
+    for _ in range(60000):
+        gap, part = src.next()
+        t += gap
+        gaps[part].append(t - last[part])
+        last[part] = t
+    for part, rate in zip((10, 11, 12), rates):
+        g = np.array(gaps[part])
+        # exponential inter-arrivals of mean 1/rate: mean within 4 SE, CV close to 1
+        assert abs(g.mean() - 1 / rate) <= 4 * (1 / rate) / math.sqrt(len(g))
+        assert abs(g.std() / g.mean() - 1) < 0.03
+    n = sum(len(v) for v in gaps.values())
+    share = len(gaps[12]) / n
+    assert abs(share - 0.6) <= 4 * math.sqrt(0.6 * 0.4 / n)
+
+
+def test_reordering_demand_streams_changes_nothing() -> None:
+    from builders import single_depot
+
+    from sim.build import build
+    from sim.engine.model import run_replication
+
+    sc = single_depot(0.01, {"dist": "exponential", "mean": 200}, 2, 5000.0, 100.0)
+    two = sc.model_copy(
+        update={
+            "parts": [*sc.parts, sc.parts[0].model_copy(update={"name": "q"})],
+            "depots": [sc.depots[0].model_copy(update={"base_stock": {"p": 2, "q": 1}})],
+            "demand_streams": [*sc.demand_streams, sc.demand_streams[0].model_copy(update={"name": "t", "part": "q", "rate_per_h": 0.02})],
+        }
+    )
+    flipped = two.model_copy(update={"demand_streams": list(reversed(two.demand_streams))})
+    assert run_replication(build(two), 1, 0) == run_replication(build(flipped), 1, 0)

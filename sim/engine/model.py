@@ -21,6 +21,7 @@ from sim.build import Network
 from sim.engine import records
 from sim.distributions import Deterministic
 from sim.engine.agenda import Calendar
+from sim.engine.demand import DepotDemand
 from sim.engine.kpis import compute_kpis
 from sim.engine.records import BACKORDER, EMERGENCY, LATERAL, NO_PART, SOURCES, STOCK
 from sim.engine.stock import Bin
@@ -28,7 +29,6 @@ from sim.engine.tally import Tally
 from sim.engine.technicians import TechnicianPool
 from sim.rng import Streams
 
-STREAM_BLOCK = 256
 
 
 class Job:
@@ -94,11 +94,17 @@ class Replication:
         self.down = [0] * len(net.sites)
         self.down_last = [0.0] * len(net.sites)
         self.down_area = [0.0] * len(net.sites)
-        # demand streams: buffered exponential inter-arrival draws
-        self.stream_rng = [self.streams(f"demand/{s.name}") for s in net.streams]
-        self.stream_buf: list[list[float]] = [[] for _ in net.streams]
-        for k, s in enumerate(net.streams):
-            self.demands.push(self._next_gap(k), k)
+        # demand streams, superposed per depot (exact for Poisson streams)
+        by_depot: dict[int, list] = {}
+        for st in sorted(net.streams, key=lambda st: st.name):
+            by_depot.setdefault(st.depot, []).append(st)
+        self.sources = [
+            (d, DepotDemand(self.streams(f"demand/{net.depots[d].name}"), [st.part for st in group], [st.rate_per_h for st in group]))
+            for d, group in sorted(by_depot.items())
+        ]
+        for k, (_, source) in enumerate(self.sources):
+            gap, part = source.next()
+            self.demands.push(gap, (k, part))
         if net.warmup_h > 0:
             env.timeout(net.warmup_h).callbacks.append(self._start_window)  # type: ignore[union-attr]
 
@@ -108,13 +114,6 @@ class Replication:
         if rng is None:
             rng = self._lanes[name] = self.streams(name)
         return rng
-
-    def _next_gap(self, k: int) -> float:
-        buf = self.stream_buf[k]
-        if not buf:
-            mean = 1.0 / self.net.streams[k].rate_per_h
-            buf.extend(self.stream_rng[k].exponential(mean, STREAM_BLOCK)[::-1].tolist())
-        return buf.pop()
 
     def _site_level(self, s: int, delta: int, now: float) -> None:
         self.down_area[s] += self.down[s] * (now - self.down_last[s])
@@ -175,12 +174,12 @@ class Replication:
         else:
             self._demand(job, site.depot, comp.part)
 
-    def _stream_demand(self, k: int) -> None:
-        now = self.env.now
-        s = self.net.streams[k]
-        self._demand(None, s.depot, s.part)
-        buf = self.stream_buf[k]
-        self.demands.push(now + (buf.pop() if buf else self._next_gap(k)), k)
+    def _stream_demand(self, item: tuple[int, int]) -> None:
+        k, part = item
+        depot, source = self.sources[k]
+        self._demand(None, depot, part)
+        gap, nxt = source.next()
+        self.demands.push(self.env.now + gap, (k, nxt))
 
     # ------------------------------------------------------------------ parts
     def _demand(self, job: Job | None, depot: int, part: int) -> None:
@@ -245,7 +244,7 @@ class Replication:
         if job is None:
             job = Job(-1, -1, -1, now, 0.0, part)
         b.touch(now)
-        b.waiting.append(job)
+        b.wait(job)
         self._order(depot, part, now)
         job.source = BACKORDER
         tally.by_source[BACKORDER] += 1
@@ -287,7 +286,7 @@ class Replication:
             self._order_central(part, now)
             self._ship_to_depot(depot, part, now)
         else:
-            cb.waiting.append((depot, part))
+            cb.wait((depot, part))
             self._order_central(part, now)
 
     def _ship_to_depot(self, depot: int, part: int, now: float) -> None:
@@ -310,8 +309,8 @@ class Replication:
         cb = self.central[part]  # type: ignore[index]
         cb.touch(now)
         cb.in_transit -= 1
-        if cb.waiting:
-            depot, _ = cb.waiting.popleft()
+        if cb.backorders:
+            depot, _ = cb.next_waiting()
             self._ship_to_depot(depot, part, now)
         else:
             cb.on_hand += 1
@@ -324,8 +323,8 @@ class Replication:
         b = self.bins[depot][part]
         b.touch(now)
         b.in_transit -= 1
-        if b.waiting:
-            job = b.waiting.popleft()
+        if b.backorders:
+            job = b.next_waiting()
             site = self.net.sites[job.site] if job.site >= 0 else None
             if site is not None:
                 self.tally.freight_normal += site.part_distance_km * self.net.freight.normal_per_km
