@@ -9,6 +9,7 @@ for ``--jobs N``, or a ``dask.distributed`` client's executor for ``--scheduler 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -97,7 +99,17 @@ def executor_for(jobs: int = 1, scheduler: str | None = None) -> Iterator[Execut
         except OSError as exc:
             raise RunError(f"cannot reach Dask scheduler {scheduler}: {exc}") from exc
         try:
-            yield client.get_executor()
+            mine = source_fingerprint()
+            theirs = client.run(source_fingerprint)
+            stale = sorted(w for w, fp in theirs.items() if fp != mine)
+            if stale:
+                raise RunError(
+                    f"Dask workers run other sim code than this machine: {', '.join(stale)} "
+                    "(install the same version of sim on every worker)"
+                )
+            ex = client.get_executor()
+            ex.sim_workers = max(1, sum(client.nthreads().values()))  # type: ignore[attr-defined]
+            yield ex
         finally:
             client.close()
         return
@@ -107,7 +119,18 @@ def executor_for(jobs: int = 1, scheduler: str | None = None) -> Iterator[Execut
         yield None
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pool.sim_workers = jobs  # type: ignore[attr-defined]
         yield pool
+
+
+def source_fingerprint() -> str:
+    """SHA-256 of the sim package's source: workers must run the same code as the client."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def _chunks(n: int, workers: int) -> list[list[int]]:
@@ -137,6 +160,7 @@ def run_scenarios(
 
     ``replications``/``seed`` default to each scenario's own.
     """
+    workers = max(workers, getattr(executor, "sim_workers", 1))
     nets = [build(sc) for sc in scenarios]
     plans = []
     for sc, net in zip(scenarios, nets):

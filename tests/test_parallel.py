@@ -89,3 +89,12 @@ def test_dask_cluster_runs_several_scenarios_like_local(dask_scheduler: str) -> 
         remote = run_scenarios([base, variant], replications=4, executor=client.get_executor(), workers=2)
     assert [replications_csv(r) for r in remote] == [replications_csv(r) for r in local]
     assert [r.restore_hist for r in remote] == [r.restore_hist for r in local]
+
+
+def test_dask_executor_knows_the_cluster_size_and_checks_the_code(dask_scheduler: str) -> None:
+    from sim.runner import _chunks, executor_for, source_fingerprint
+
+    with executor_for(1, dask_scheduler) as ex:
+        assert ex.sim_workers == 2  # two single-threaded workers: work is cut for both
+        assert ex.submit(source_fingerprint).result() == source_fingerprint()
+    assert len(_chunks(20, 2)) == 8 and sorted(len(c) for c in _chunks(20, 2)) == [2] * 4 + [3] * 4
