@@ -1,0 +1,62 @@
+"""``sim baseline [SUITE] --message WHY``: rerun the regression suite and rewrite its baseline on purpose.
+
+The manifest records the reason, the date (UTC), the code and package versions and, per
+scenario, the seed, replications and fingerprints that ``sim check`` compares against.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.cli import UsageError
+from sim.output import now_utc, write_folder
+from sim.regression import (
+    BASELINE_DEFAULT,
+    MANIFEST,
+    SUITE_DEFAULT,
+    baseline_files,
+    ensure_replaceable,
+    load_suite,
+    run_suite,
+    total_replications,
+)
+from sim.runner import Progress, executor_for
+from sim.table import render
+
+NAME = "baseline"
+HELP = "rerun the regression suite and rewrite its baseline (needs --message)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("suite", nargs="?", default=str(SUITE_DEFAULT), help=f"suite file (default {SUITE_DEFAULT})")
+    p.add_argument("--message", "-m", default=None, help="why the baseline changes (required; kept in the manifest)")
+    p.add_argument("--baseline", default=str(BASELINE_DEFAULT), help=f"baseline folder to write (default {BASELINE_DEFAULT})")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (results identical to serial)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+
+
+def main(args: argparse.Namespace) -> int:
+    message = (args.message or "").strip()
+    if not message:
+        raise UsageError('sim baseline rewrites the reference results: say why with --message "..."')
+    suite = load_suite(args.suite)
+    folder = Path(args.baseline)
+    ensure_replaceable(folder, MANIFEST)
+    bar = Progress(total_replications(suite), "baseline", enabled=False if args.quiet else None)
+    try:
+        with executor_for(args.jobs, args.scheduler) as ex:
+            runs = run_suite(suite, ex, max(args.jobs, 1), bar.tick)
+    finally:
+        bar.close()
+    files = baseline_files(suite, runs, message, now_utc())
+    write_folder(folder, files)
+    rows = [
+        [r.entry.label, str(len(r.result.rows)), str(r.result.seed), str(len(r.entry.watches)), r.outputs_sha256[:16]]
+        for r in runs
+    ]
+    print(render(["scenario", "replications", "seed", "KPIs watched", "fingerprint"], rows, "lrrrl"))
+    wall = runs[0].result.wall_time_s if runs else 0.0
+    print(f"\nbaseline written to {folder}/ in {wall:.1f} s: {message!r}")
+    return 0
