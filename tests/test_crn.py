@@ -89,3 +89,22 @@ def test_run_scenarios_share_seed_and_indices() -> None:
     b = a.model_copy(update={"seed": 999})
     ra, rb = run_scenarios([a, b], replications=3, seed=42)
     assert ra.rows == rb.rows  # the file's own seed is overridden by the common one
+
+
+def test_changing_repair_times_leaves_failures_unchanged() -> None:
+    """Failures and repairs draw from separate streams: faster repair, same failures."""
+    base = network([depot("Hangzhou", 30.27, 120.16), depot("Chengdu", 30.66, 104.07)], trace=True, warmup_h=0.0)
+    data = base.model_dump()
+    for comp in data["machine_models"][0]["components"]:
+        comp["repair_time_h"] = {"dist": "exponential", "mean": 0.5}
+    quick = type(base).model_validate(data)
+    a, b = failure_ages(base), failure_ages(quick)
+    common = set(a) & set(b)
+    assert len(common) >= 0.9 * len(a)
+    compared = 0
+    for key in common:
+        n = min(len(a[key]), len(b[key]))
+        assert a[key][:n] == b[key][:n], key
+        compared += n
+    assert compared > 100
+    assert Replication(build(quick), quick.seed, 0).run()["restore_time_mean_h"] < Replication(build(base), base.seed, 0).run()["restore_time_mean_h"]

@@ -83,8 +83,9 @@ class Replication:
         self.jobs: list[Job | None] = [None] * len(machines)
         for i, m in enumerate(machines):
             # the first life of every component comes from the machine's "initial" stream;
-            # a component's own stream is created at its first failure (most components of
-            # a large fleet never fail within a horizon, and creating a stream costs ~10 µs)
+            # a component's own failure and repair streams are created at its first failure
+            # (most components of a large fleet never fail within a horizon, and creating a
+            # stream costs ~10 µs)
             init = self.streams(f"machine/{m.key}/initial")
             ages = [c.time_to_failure.sample(init) for c in m.components]
             self.rngs.append([None] * len(ages))
@@ -155,11 +156,12 @@ class Replication:
         comp = m.components[c]
         age = ages[c]
         self.age[i] = age
-        rng = self.rngs[i][c]
-        if rng is None:
-            rng = self.rngs[i][c] = self.streams(f"machine/{m.key}/{comp.name}")
-        repair_h = comp.repair_time.sample(rng)
-        ages[c] = age + comp.time_to_failure.sample(rng)
+        rngs = self.rngs[i][c]
+        if rngs is None:  # the component's failure and repair streams, made at its first failure
+            prefix = f"machine/{m.key}/{comp.name}"
+            rngs = self.rngs[i][c] = (self.streams(prefix + "/failure"), self.streams(prefix + "/repair"))
+        repair_h = comp.repair_time.sample(rngs[1])
+        ages[c] = age + comp.time_to_failure.sample(rngs[0])
         self.tally.failures += 1
         self._site_level(m.site, 1, now)
         job = Job(i, c, m.site, now, repair_h, comp.part)
