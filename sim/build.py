@@ -213,9 +213,22 @@ class _Travel:
         return self.t.technician_mobilisation_h + self.drive_h(a, b)
 
 
+def _close_depots(sc: Scenario) -> Scenario:
+    """The scenario with only its first ``open_depots`` depots; their sites go to the nearest open one."""
+    n = sc.open_depots or len(sc.depots)
+    open_names = {d.name for d in sc.depots[:n]}
+    sites = [s if s.depot is None or s.depot in open_names else s.model_copy(update={"depot": None}) for s in sc.sites]
+    legs = [leg for leg in sc.travel.table if leg.origin not in {d.name for d in sc.depots[n:]} and leg.to not in {d.name for d in sc.depots[n:]}]
+    return sc.model_copy(
+        update={"depots": sc.depots[:n], "sites": sites, "travel": sc.travel.model_copy(update={"table": legs})}
+    )
+
+
 def build(scenario: Scenario) -> Network:
     """Resolve a validated scenario into a :class:`Network`."""
     sc = scenario
+    if sc.open_depots is not None and sc.open_depots < len(sc.depots):
+        sc = _close_depots(sc)
     part_index = {p.name: i for i, p in enumerate(sc.parts)}
     model_index = {m.name: i for i, m in enumerate(sc.machine_models)}
     region_index = {r.name: i for i, r in enumerate(sc.regions)}

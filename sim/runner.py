@@ -163,6 +163,8 @@ def run_scenarios(
     workers = max(workers, getattr(executor, "sim_workers", 1))
     nets = [build(sc) for sc in scenarios]
     plans = []
+    if replications is not None and replications < 1:
+        raise RunError(f"--replications must be at least 1 (got {replications})")
     for sc, net in zip(scenarios, nets):
         n = replications if replications is not None else sc.replications
         s = seed if seed is not None else sc.seed

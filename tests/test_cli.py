@@ -85,3 +85,33 @@ def test_failed_run_keeps_previous_results(tmp_path: Path, monkeypatch) -> None:
         main(["run", str(EXAMPLE), "-n", "3", "--out", str(out), "-q"])
     assert (out / "replications.csv").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["ex"]
+
+
+def test_zero_replications_is_refused(tmp_path: Path, capsys) -> None:
+    assert main(["run", str(EXAMPLE), "-n", "0", "--out", str(tmp_path / "x")]) == 2
+    assert "at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_open_depots_closes_the_tail_of_the_list_and_reassigns_sites() -> None:
+    from sim.build import build
+    from sim.commands.common import load
+    from sim.scenario.errors import ScenarioError
+
+    full = build(load(str(EXAMPLE)))
+    one = build(load(str(EXAMPLE), ["open_depots=1"]))
+    assert [d.name for d in full.depots] == ["Hangzhou", "Shanghai"]
+    assert [d.name for d in one.depots] == ["Hangzhou"]
+    assert {s.depot for s in one.sites} == {0} and {s.depot for s in full.sites} == {0, 1}
+    shanghai = next(s for s in one.sites if s.name == "Shanghai-1")
+    assert shanghai.part_time_h > next(s for s in full.sites if s.name == "Shanghai-1").part_time_h
+    with pytest.raises(ScenarioError, match="only 2 listed"):
+        load(str(EXAMPLE), ["open_depots=3"])
+
+
+def test_sweep_over_the_number_of_depots(tmp_path: Path) -> None:
+    out = tmp_path / "sw"
+    assert main(["sweep", str(EXAMPLE), "--param", "open_depots", "--values", "1", "2", "-n", "3", "--out", str(out), "-q"]) == 0
+    rows = list(csv.DictReader((out / "sweep.csv").open()))
+    restore = {r["value"]: float(r["mean"]) for r in rows if r["kpi"] == "customer_total_cost"}
+    assert set(restore) == {"1", "2"}

@@ -73,6 +73,11 @@ def test_repair_and_restore_records_are_consistent() -> None:
         assert r.restore_t > max(r.part_t, r.technician_t) - 1e-9
         assert r.part_t >= r.fail_t and r.technician_t >= r.fail_t
     durations = sorted(r.restore_t - r.fail_t for r in restores)
+    open_elapsed = [sc.horizon_h - j.fail_t for j in rep.jobs if j is not None]
+    for limit in (4, 8, 24, 48):
+        ok = sum(1 for d in durations if d <= limit)
+        known = len(durations) + sum(1 for e in open_elapsed if e > limit)
+        assert k[f"restored_within_{limit}h_share"] == ok / known
     assert abs(sum(durations) / len(durations) - k["restore_time_mean_h"]) < 1e-9
     assert max(durations) == k["restore_time_max_h"]
     # percentiles come from a 0.2%-wide log histogram

@@ -8,7 +8,7 @@ from pathlib import Path
 from sim.commands.common import add_run_options, load
 from sim.kpis import HEADLINE, describe
 from sim.output import now_utc, run_files, write_folder
-from sim.runner import run_scenario
+from sim.runner import RunError, run_scenario
 from sim.scenario.loader import resolved_yaml, scenario_hash
 from sim.stats import summarize
 from sim.table import number, render
@@ -45,6 +45,8 @@ def main(args: argparse.Namespace) -> int:
     if args.seed is not None:
         scenario = scenario.model_copy(update={"seed": args.seed})
     if args.replications is not None:
+        if args.replications < 1:
+            raise RunError(f"--replications must be at least 1 (got {args.replications})")
         scenario = scenario.model_copy(update={"replications": args.replications})
     started = now_utc()
     result = run_scenario(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sim.build import HOURS_PER_YEAR
 from sim.engine.records import BACKORDER, EMERGENCY, LATERAL, STOCK
-from sim.engine.tally import hist_quantile
+from sim.engine.tally import YARDSTICKS_H, hist_quantile
 
 if TYPE_CHECKING:
     from sim.engine.model import Replication
@@ -43,6 +43,12 @@ def compute_kpis(rep: "Replication") -> dict[str, float]:
     k["restore_time_p95_h"] = hist_quantile(t.hist, 0.95)
     k["restore_time_max_h"] = t.restore_max if t.restored else math.nan
     k["within_promise_share"] = _share(t.promise_ok, t.promise_known)
+    # fixed yardsticks, comparable across scenarios whatever their promises; an outage
+    # still open at the end counts as missing every yardstick it has already passed
+    open_elapsed = [net.horizon_h - j.fail_t for j in rep.jobs if j is not None and j.fail_t >= net.warmup_h]
+    for i, limit in enumerate(YARDSTICKS_H):
+        late_open = sum(1 for e in open_elapsed if e > limit)
+        k[f"restored_within_{limit:g}h_share"] = _share(t.yardstick_ok[i], t.yardstick_known + late_open)
     for r, name in enumerate(net.regions):
         if net.region_promised[r]:
             k[f"within_promise_share.{name}"] = _share(t.region_ok[r], t.region_known[r])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 HIST_FLOOR_H = 1e-3
+YARDSTICKS_H = (4.0, 8.0, 24.0, 48.0)  # fixed restore-time yardsticks, the same for every scenario
 HIST_LOG_STEP = math.log(1.002)
 
 
@@ -65,6 +66,8 @@ class Tally:
         "late_penalty",
         "perishable_loss",
         "perishable_events",
+        "yardstick_known",
+        "yardstick_ok",
     )
 
     def __init__(self, n_regions: int) -> None:
@@ -91,6 +94,8 @@ class Tally:
         self.late_penalty = 0.0
         self.perishable_loss = 0.0
         self.perishable_events = 0
+        self.yardstick_known = 0  # outages whose outcome against the yardsticks is known
+        self.yardstick_ok = [0] * len(YARDSTICKS_H)
 
     def outage_outcome(
         self,
@@ -125,6 +130,10 @@ class Tally:
             self.restore_max = duration_h
         b = hist_bin(duration_h)
         self.hist[b] = self.hist.get(b, 0) + 1
+        self.yardstick_known += 1
+        for k, limit in enumerate(YARDSTICKS_H):
+            if duration_h <= limit:
+                self.yardstick_ok[k] += 1
 
     def open_outage(
         self,

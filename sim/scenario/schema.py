@@ -343,6 +343,13 @@ class Scenario(Model):
     sites: list[Site] = Field(default_factory=list)
     service_plans: list[ServicePlan] = Field(default_factory=list)
     depots: list[Depot] = Field(min_length=1)
+    open_depots: Annotated[int, Field(ge=1)] | None = Field(
+        None,
+        description=(
+            "Only the first N depots of the list are open (list them in order of priority); sites "
+            "assigned to a closed depot go to the nearest open one. Sweep it to vary the number of depots."
+        ),
+    )
     central: Central = Field(default_factory=Central)
     dispatch: Dispatch = Field(default_factory=Dispatch)
     travel: Travel = Field(default_factory=Travel)
@@ -428,6 +435,15 @@ class Scenario(Model):
                 out.append((("demand_streams", i, "depot"), f"unknown depot {ds.depot!r}"))
             if ds.part not in part_names:
                 out.append((("demand_streams", i, "part"), f"unknown part {ds.part!r}"))
+        if self.open_depots is not None:
+            if self.open_depots > len(self.depots):
+                out.append((("open_depots",), f"{self.open_depots} depots open but only {len(self.depots)} listed"))
+            closed = {d.name for d in self.depots[self.open_depots :]}
+            for i, ds in enumerate(self.demand_streams):
+                if ds.depot in closed:
+                    out.append((("demand_streams", i, "depot"), f"depot {ds.depot!r} is closed (open_depots = {self.open_depots})"))
+            if self.sites and not any(d.technicians > 0 for d in self.depots[: self.open_depots]):
+                out.append((("open_depots",), "no open depot has technicians"))
         if not self.sites and not self.demand_streams:
             out.append((("sites",), "the scenario has neither sites nor demand_streams: nothing would fail"))
         if self.sites and not any(d.technicians > 0 for d in self.depots):
