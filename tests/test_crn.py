@@ -23,6 +23,18 @@ def failure_ages(scenario, replication: int = 0) -> dict[tuple[str, str], list[f
     return ages
 
 
+def same_failures(a: dict, b: dict, min_shared: float) -> int:
+    """Assert each component shared by two runs failed at the same ages (common prefix); count them."""
+    common = set(a) & set(b)
+    assert len(common) >= min_shared * len(a)
+    compared = 0
+    for key in common:
+        n = min(len(a[key]), len(b[key]))
+        assert a[key][:n] == b[key][:n], key
+        compared += n
+    return compared
+
+
 def test_changing_the_depot_network_leaves_failures_unchanged() -> None:
     """Same fleet, very different networks: every component fails at the same operating ages.
 
@@ -32,14 +44,7 @@ def test_changing_the_depot_network_leaves_failures_unchanged() -> None:
     dense = network([depot("Hangzhou", 30.27, 120.16), depot("Shanghai", 31.23, 121.47), depot("Chengdu", 30.66, 104.07)], trace=True, warmup_h=0.0)
     sparse = network([depot("Wenzhou", 28.0, 120.7, technicians=1, jaw=1, drive=0, lead_h=240)], trace=True, warmup_h=0.0)
     a, b = failure_ages(dense), failure_ages(sparse)
-    common = set(a) & set(b)
-    assert len(common) >= 0.8 * len(a)
-    compared = 0
-    for key in common:
-        n = min(len(a[key]), len(b[key]))
-        assert a[key][:n] == b[key][:n], key
-        compared += n
-    assert compared > 100
+    assert same_failures(a, b, min_shared=0.8) > 100
     # and the networks really differ in how long machines are down
     down_a = Replication(build(dense), dense.seed, 0).run()["customer_downtime_h"]
     down_b = Replication(build(sparse), sparse.seed, 0).run()["customer_downtime_h"]
@@ -104,12 +109,5 @@ def test_changing_repair_times_leaves_failures_unchanged() -> None:
         comp["repair_time_h"] = {"dist": "exponential", "mean": 0.5}
     quick = type(base).model_validate(data)
     a, b = failure_ages(base), failure_ages(quick)
-    common = set(a) & set(b)
-    assert len(common) >= 0.9 * len(a)
-    compared = 0
-    for key in common:
-        n = min(len(a[key]), len(b[key]))
-        assert a[key][:n] == b[key][:n], key
-        compared += n
-    assert compared > 100
+    assert same_failures(a, b, min_shared=0.9) > 100
     assert Replication(build(quick), quick.seed, 0).run()["restore_time_mean_h"] < Replication(build(base), base.seed, 0).run()["restore_time_mean_h"]
