@@ -115,3 +115,22 @@ def test_sweep_over_the_number_of_depots(tmp_path: Path) -> None:
     rows = list(csv.DictReader((out / "sweep.csv").open()))
     restore = {r["value"]: float(r["mean"]) for r in rows if r["kpi"] == "customer_total_cost"}
     assert set(restore) == {"1", "2"}
+
+
+def test_base_files_validate_for_what_they_hold_and_do_not_run(tmp_path: Path, capsys) -> None:
+    market = ROOT / "scenarios" / "market.yaml"
+    assert main(["validate", str(market), str(ROOT / "scenarios" / "dense_premium.yaml"), str(ROOT / "scenarios" / "regression.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "base file" in out and "dense_premium: 279 sites" in out and "regression suite" in out
+    assert main(["run", str(market), "-n", "1", "--out", str(tmp_path / "m")]) == 2
+    assert "base file" in capsys.readouterr().err and not (tmp_path / "m").exists()
+    # a base file's own mistakes are still reported, with their lines; missing sections are not
+    bad = tmp_path / "bad_base.yaml"
+    bad.write_text("base: true\nname: b\nparts:\n  - {name: p, unit_cost: -1, price: 2}\n")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad_base.yaml:4: parts[0].unit_cost" in err and "depots" not in err
+    # without the marker the same file is an incomplete scenario
+    bad.write_text("name: b\nparts:\n  - {name: p, unit_cost: 1, price: 2}\n")
+    assert main(["validate", str(bad)]) == 2
+    assert "depots: required field missing" in capsys.readouterr().err

@@ -51,6 +51,7 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.fatal = False  # some file could not be read: validating would only add noise
+        self.base = False  # the file loaded directly says ``base: true``
 
     def report(self, origin: Origin | None, path: DataPath, message: str, fatal: bool = False) -> None:
         """Record a problem."""
@@ -79,6 +80,12 @@ class _Reader:
         root = self.parse(file, text)
         if root is None:
             return None
+        marker = root.value.pop("base", None) if isinstance(root.value, dict) else None
+        if marker is not None:
+            if not isinstance(marker.value, bool):
+                self.report(marker.origin, ("base",), "base takes true or false")
+            elif at is None:  # only the file named on the command line; bases of bases don't count
+                self.base = marker.value
         base: _Node | None = None
         for ref in self.extends_refs(root):
             target = os.path.normpath(os.path.join(os.path.dirname(file), ref.value))
@@ -318,15 +325,15 @@ def _mark(value: Any, path: DataPath, origins: Origins) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _read(path: str | Path, overrides: Sequence[str]) -> tuple[dict[str, Any], Origins, list[Problem], bool]:
-    """Data, origins, problems and whether validation would be meaningful."""
+def _read(path: str | Path, overrides: Sequence[str]) -> tuple[dict[str, Any], Origins, list[Problem], bool, bool]:
+    """Data, origins, problems, whether validation would be meaningful, and whether it is a base file."""
     reader = _Reader()
     root = reader.load(str(path))
     origins: Origins = {}
     if root is None or reader.fatal:  # overrides of incomplete data would only add noise
-        return {}, origins, reader.problems, False
+        return {}, origins, reader.problems, False, reader.base
     data = _flatten(root, (), origins)
-    return data, origins, reader.problems + apply_overrides(data, origins, overrides), True
+    return data, origins, reader.problems + apply_overrides(data, origins, overrides), True, reader.base
 
 
 def load_scenario_data(path: str | Path, overrides: Sequence[str] = ()) -> tuple[dict[str, Any], Origins]:
@@ -334,7 +341,7 @@ def load_scenario_data(path: str | Path, overrides: Sequence[str] = ()) -> tuple
 
     Raises :class:`ScenarioError` on YAML, ``extends`` or override problems.
     """
-    data, origins, problems, _ = _read(path, overrides)
+    data, origins, problems, _, _ = _read(path, overrides)
     if problems:
         raise ScenarioError(problems)
     return data, origins
@@ -373,10 +380,35 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
 
     Raises :class:`ScenarioError` listing every problem, each with file, line and path.
     """
-    data, origins, problems, readable = _read(path, overrides)
+    data, origins, problems, readable, base = _read(path, overrides)
     if not readable:
         raise ScenarioError(problems)
+    if base:
+        where = Problem(str(path), None, "base", "a base file (base: true) is not a scenario to run: run a file that extends it")
+        raise ScenarioError([*problems, where])
     return validate_data(data, origins, problems)
+
+
+def validate_file(path: str | Path, overrides: Sequence[str] = ()) -> Scenario | None:
+    """Validate a file: the Scenario, or None for a base file (``base: true``).
+
+    A base file is checked for what it holds: every field present must be valid and every
+    reference resolvable, but whole top-level sections may be missing (its variants add
+    them). Raises :class:`ScenarioError` listing every problem.
+    """
+    data, origins, problems, readable, base = _read(path, overrides)
+    if not readable:
+        raise ScenarioError(problems)
+    if not base:
+        return validate_data(data, origins, problems)
+    try:
+        validate_data(data, origins, problems)
+    except ScenarioError as exc:
+        absent = set(Scenario.model_fields) - set(data)
+        kept = [p for p in exc.problems if re.split(r"[.\[]", p.path, maxsplit=1)[0] not in absent]
+        if kept:
+            raise ScenarioError(kept) from None
+    return None
 
 
 def resolved_yaml(scenario: Scenario) -> str:
