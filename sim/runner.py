@@ -133,6 +133,19 @@ def source_fingerprint() -> str:
     return h.hexdigest()
 
 
+@contextmanager
+def executing(
+    total: int, label: str, jobs: int = 1, scheduler: str | None = None, show_progress: bool | None = None
+) -> Iterator[tuple[Executor | None, int, Callable[[int], None]]]:
+    """(executor, workers, progress tick) for a run of ``total`` replications; all closed together."""
+    bar = Progress(total, label, enabled=show_progress)
+    try:
+        with executor_for(jobs, scheduler) as ex:
+            yield ex, max(jobs, 1), bar.tick
+    finally:
+        bar.close()
+
+
 def _chunks(n: int, workers: int) -> list[list[int]]:
     """Replications 0..n-1 in about four chunks per worker, the larger ones first.
 
@@ -207,9 +220,5 @@ def run_scenario(
 ) -> RunResult:
     """Run one scenario's replications and return their KPIs."""
     n = replications if replications is not None else scenario.replications
-    bar = Progress(n, scenario.name, enabled=show_progress)
-    try:
-        with executor_for(jobs, scheduler) as ex:
-            return run_scenarios([scenario], n, seed, ex, max(jobs, 1), bar.tick)[0]
-    finally:
-        bar.close()
+    with executing(n, scenario.name, jobs, scheduler, show_progress) as (ex, workers, tick):
+        return run_scenarios([scenario], n, seed, ex, workers, tick)[0]

@@ -28,7 +28,7 @@ class Summary:
     low: float
     high: float
 
-    def as_dict(self) -> dict[str, float]:
+    def as_dict(self) -> dict[str, float | bool]:
         """Plain dict (for JSON/CSV)."""
         return asdict(self)
 
@@ -53,22 +53,12 @@ def summarize(values: Sequence[float] | np.ndarray, confidence: float = CONFIDEN
 
 
 @dataclass(frozen=True)
-class Difference:
+class Difference(Summary):
     """A paired difference (B − A) over common replications, with its CI and t test."""
 
-    n: int
-    mean: float
-    std: float
-    half_width: float
-    low: float
-    high: float
     t: float
     p_value: float
     significant: bool
-
-    def as_dict(self) -> dict[str, float | bool]:
-        """Plain dict (for JSON/CSV)."""
-        return asdict(self)
 
 
 def paired_difference(

@@ -21,7 +21,7 @@ from sim.regression import (
     run_suite,
     total_replications,
 )
-from sim.runner import Progress, executor_for
+from sim.runner import executing
 from sim.table import render
 
 NAME = "baseline"
@@ -44,12 +44,8 @@ def main(args: argparse.Namespace) -> int:
     suite = load_suite(args.suite)
     folder = Path(args.baseline)
     ensure_replaceable(folder, MANIFEST)
-    bar = Progress(total_replications(suite), "baseline", enabled=False if args.quiet else None)
-    try:
-        with executor_for(args.jobs, args.scheduler) as ex:
-            runs = run_suite(suite, ex, max(args.jobs, 1), bar.tick)
-    finally:
-        bar.close()
+    with executing(total_replications(suite), "baseline", args.jobs, args.scheduler, False if args.quiet else None) as (ex, workers, tick):
+        runs = run_suite(suite, ex, workers, tick)
     files = baseline_files(suite, runs, message, now_utc())
     write_folder(folder, files)
     rows = [

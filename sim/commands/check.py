@@ -26,7 +26,7 @@ from sim.regression import (
     run_suite,
     total_replications,
 )
-from sim.runner import Progress, executor_for
+from sim.runner import executing
 from sim.table import number, render
 
 NAME = "check"
@@ -274,12 +274,8 @@ def main(args: argparse.Namespace) -> int:
     baseline = read_baseline(args.baseline, suite)
     out = Path(args.out)
     ensure_replaceable(out, FILES[0])
-    bar = Progress(total_replications(suite), "check", enabled=False if args.quiet else None)
-    try:
-        with executor_for(args.jobs, args.scheduler) as ex:
-            runs = run_suite(suite, ex, max(args.jobs, 1), bar.tick)
-    finally:
-        bar.close()
+    with executing(total_replications(suite), "check", args.jobs, args.scheduler, False if args.quiet else None) as (ex, workers, tick):
+        runs = run_suite(suite, ex, workers, tick)
     report = compare(suite, baseline, runs, args.strict_exact)
     write_folder(
         out,

@@ -22,7 +22,7 @@ from sim.compare import (
 from sim.kpis import CATALOGUE
 from sim.output import code_version, dumps_json, now_utc, package_versions, replications_csv, write_folder
 from sim.report import Figure, compare_report
-from sim.runner import Progress, executor_for, run_scenarios
+from sim.runner import executing, run_scenarios
 from sim.scenario.loader import load_scenario, resolved_yaml, scenario_hash
 from sim.scenario.schema import Scenario
 
@@ -164,12 +164,8 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("--replications must be at least 1")
     scenarios = [sc.model_copy(update={"seed": seed, "replications": n}) for sc in scenarios]
     started = now_utc()
-    bar = Progress(n * len(scenarios), "compare", enabled=False if args.quiet else None)
-    try:
-        with executor_for(args.jobs, args.scheduler) as ex:
-            results = run_scenarios(scenarios, n, seed, ex, max(args.jobs, 1), bar.tick)
-    finally:
-        bar.close()
+    with executing(n * len(scenarios), "compare", args.jobs, args.scheduler, False if args.quiet else None) as (ex, workers, tick):
+        results = run_scenarios(scenarios, n, seed, ex, workers, tick)
     comparison = compare(results, args.files)
     kpis = args.kpis or default_kpis(comparison)
     check_kpis(kpis, comparison.names())

@@ -14,7 +14,7 @@ from sim.commands.compare import check_kpis
 from sim.compare import labels_for, manifest
 from sim.kpis import CATALOGUE, describe
 from sim.output import dumps_json, now_utc, write_folder
-from sim.runner import Progress, executor_for, run_scenarios
+from sim.runner import executing, run_scenarios
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import SET, scenario_hash
 from sim.sweep import (
@@ -146,12 +146,8 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("--replications must be at least 1")
     flat = [sc.model_copy(update={"seed": seed, "replications": n}) for row in variants for sc in row]
     started = now_utc()
-    bar = Progress(n * len(flat), "sweep", enabled=False if args.quiet else None)
-    try:
-        with executor_for(args.jobs, args.scheduler) as ex:
-            results = run_scenarios(flat, n, seed, ex, max(args.jobs, 1), bar.tick)
-    finally:
-        bar.close()
+    with executing(n * len(flat), "sweep", args.jobs, args.scheduler, False if args.quiet else None) as (ex, workers, tick):
+        results = run_scenarios(flat, n, seed, ex, workers, tick)
     k = len(values)
     grid = tuple(tuple(results[f * k : (f + 1) * k]) for f in range(len(args.files)))
     check_kpis(args.kpis, grid[0][0].kpis)

@@ -34,9 +34,6 @@ class Calendar:
         self._armed_at = INF
         self._fire_cb = self._fire
 
-    def __len__(self) -> int:
-        return len(self._heap)
-
     def agenda(self, handler: Callable[[Any], None]) -> "Agenda":
         """An agenda of items for ``handler`` kept in this calendar."""
         return Agenda(self.env, handler, self)
@@ -98,9 +95,6 @@ class Agenda:
         self._heap = self.calendar._heap
         self._fifo: deque[tuple[float, int, Any]] = deque()
         self._head_cb = self._head
-
-    def __len__(self) -> int:
-        return len(self._fifo) + sum(1 for entry in self._heap if entry[2] is self.handler)
 
     def push(self, at: float, item: Any) -> None:
         """Hand ``item`` to the handler at time ``at`` (not before now)."""

@@ -35,7 +35,7 @@ def compute_kpis(rep: "Replication") -> dict[str, float]:
     downtime_h = sum(rep.down_area)
     k["failures"] = t.failures
     k["outages_restored"] = t.restored
-    k["open_outages_at_end"] = rep.open_outages
+    k["open_outages_at_end"] = len(rep.open_elapsed_h)
     k["availability"] = 1.0 - downtime_h / (n_machines * window) if n_machines else math.nan
     k["restore_time_mean_h"] = _share(t.restore_sum, t.restored)
     k["restore_time_p50_h"] = hist_quantile(t.hist, 0.50)
@@ -45,9 +45,8 @@ def compute_kpis(rep: "Replication") -> dict[str, float]:
     k["within_promise_share"] = _share(t.promise_ok, t.promise_known)
     # fixed yardsticks, comparable across scenarios whatever their promises; an outage
     # still open at the end counts as missing every yardstick it has already passed
-    open_elapsed = [net.horizon_h - j.fail_t for j in rep.jobs if j is not None and j.fail_t >= net.warmup_h]
     for i, limit in enumerate(YARDSTICKS_H):
-        late_open = sum(1 for e in open_elapsed if e > limit)
+        late_open = sum(1 for e in rep.open_elapsed_h if e > limit)
         k[f"restored_within_{limit:g}h_share"] = _share(t.yardstick_ok[i], t.yardstick_known + late_open)
     for r, name in enumerate(net.regions):
         if net.region_promised[r]:

@@ -81,6 +81,7 @@ class Replication:
         self.fail_age: list[list[float]] = []
         self.rngs: list[list[Any]] = []
         self.jobs: list[Job | None] = [None] * len(machines)
+        self.open_elapsed_h: list[float] = []  # filled at the end of the run
         for i, m in enumerate(machines):
             # the first life of every component comes from the machine's "initial" stream;
             # a component's own failure and repair streams are created at its first failure
@@ -422,9 +423,11 @@ class Replication:
             pool.touch(end)
         for s in range(len(self.down)):
             self._site_level(s, 0, end)
+        # outages open at the end that failed in the window, with their time down so far
         for job in self.jobs:
             if job is not None and job.fail_t >= net.warmup_h:
                 site = net.sites[job.site]
+                self.open_elapsed_h.append(end - job.fail_t)
                 self.tally.open_outage(
                     end - job.fail_t,
                     site.promise_h,
@@ -434,11 +437,6 @@ class Replication:
                     site.perishable_loss,
                 )
         return compute_kpis(self)
-
-    @property
-    def open_outages(self) -> int:
-        """Machines down at the end of the run whose failure fell in the window."""
-        return sum(1 for j in self.jobs if j is not None and j.fail_t >= self.net.warmup_h)
 
 
 def run_replication(
