@@ -58,30 +58,24 @@ def compute_kpis(rep: "Replication") -> dict[str, float]:
     k["lateral_share"] = _share(t.by_source[LATERAL], demands)
     k["emergency_share"] = _share(t.by_source[EMERGENCY], demands)
     k["backorder_share"] = _share(t.by_source[BACKORDER], demands)
-    bins = [b for row in rep.bins for b in row]
-    backorder_h = sum(b.area_backorders for b in bins)
-    k["backorders_mean"] = backorder_h / window
-    k["part_wait_mean_h"] = _share(backorder_h, demands)  # Little's law over the window
-    k["on_hand_mean"] = sum(b.area_on_hand for b in bins) / window
+    end = net.horizon_h
+    on_hand_h = backorder_h = 0.0
     on_hand_value = 0.0
-    owned_value_h = 0.0
     holding_h = 0.0
     investment = 0.0
-    for row in rep.bins:
-        for p, b in enumerate(row):
-            part = net.parts[p]
-            on_hand_value += b.area_on_hand * part.unit_cost
-            owned = (b.area_on_hand + b.area_in_transit) * part.unit_cost
-            owned_value_h += owned
+    for echelon, levels_by_part in (("depots", rep.depot_levels), ("central", rep.central_levels)):
+        for part, levels in zip(net.parts, levels_by_part):
+            on_hand, in_transit, backorders = levels.areas(end)
+            if echelon == "depots":  # service KPIs are the depots'; central's stock is owned too
+                on_hand_h += on_hand
+                backorder_h += backorders
+            on_hand_value += on_hand * part.unit_cost
+            owned = (on_hand + in_transit) * part.unit_cost
             holding_h += owned * part.holding_rate_per_year
-            investment += b.base_stock * part.unit_cost
-    for p, b in enumerate(rep.central or ()):
-        part = net.parts[p]
-        owned = (b.area_on_hand + b.area_in_transit) * part.unit_cost
-        on_hand_value += b.area_on_hand * part.unit_cost
-        owned_value_h += owned
-        holding_h += owned * part.holding_rate_per_year
-        investment += b.base_stock * part.unit_cost
+            investment += sum(b.base_stock for b in levels.bins) * part.unit_cost
+    k["backorders_mean"] = backorder_h / window
+    k["part_wait_mean_h"] = _share(backorder_h, demands)  # Little's law over the window
+    k["on_hand_mean"] = on_hand_h / window
     k["inventory_on_hand_value"] = on_hand_value / window
     k["inventory_investment"] = investment
     techs = sum(d.technicians for d in net.depots)

@@ -13,6 +13,9 @@ Restore time = max(part arrival, technician arrival) + repair time.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import simpy
@@ -21,14 +24,32 @@ from sim.build import Network
 from sim.engine import records
 from sim.distributions import Deterministic
 from sim.engine.agenda import Calendar
-from sim.engine.demand import DepotDemand
+from sim.engine.demand import DemandMerge, DepotDemand
 from sim.engine.kpis import compute_kpis
 from sim.engine.records import BACKORDER, EMERGENCY, LATERAL, NO_PART, SOURCES, STOCK
-from sim.engine.stock import Bin
+from sim.engine.stock import Bin, Levels
 from sim.engine.tally import Tally
 from sim.engine.technicians import TechnicianPool
 from sim.rng import Streams
 
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (reference counting goes on).
+
+    The event loop makes no reference cycles (a test checks that garbage does not grow with
+    the horizon), so the collector would find nothing; but each of its passes walks every
+    live container, and a large network has many (bins, sites, in-flight items), so the
+    passes cost time that grows with the network. Any set-up cycles are collected later.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Job:
@@ -55,8 +76,16 @@ class Replication:
         self.trace: list[Any] | None = [] if net.trace else None
         self.tally = Tally(len(net.regions))
         n_parts = len(net.parts)
-        self.bins = [[Bin(d.base_stock[p]) for p in range(n_parts)] for d in net.depots]
-        self.central = None if net.central.infinite else [Bin(s) for s in net.central.base_stock]
+        # time-weighted stock levels are summed per part and echelon (all the KPIs need)
+        self.depot_levels = [Levels() for _ in range(n_parts)]
+        self.central_levels = [Levels() for _ in range(n_parts)] if not net.central.infinite else []
+        self.bins = [
+            [self.depot_levels[p].bin(d.base_stock[p], i, p) for p in range(n_parts)] for i, d in enumerate(net.depots)
+        ]
+        self.flat_bins = [b for row in self.bins for b in row]  # depot * n_parts + part
+        self.central = None if net.central.infinite else [
+            self.central_levels[p].bin(s, -1, p) for p, s in enumerate(net.central.base_stock)
+        ]
         self.pools = [TechnicianPool(d.technicians, self._technician_sets_off) for d in net.depots]
         self._lanes: dict[str, Any] = {}
         self._depot_lanes: list[Any] = [None] * len(net.depots)
@@ -73,7 +102,6 @@ class Replication:
         self.departures = cal.agenda(self._technician_request)
         self.arrivals = cal.agenda(self._replenished)
         self.central_arrivals = cal.agenda(self._central_replenished)
-        self.demands = cal.agenda(self._stream_demand)
 
         # machines: operating age, next failure age per component, one stream per component
         machines = net.machines
@@ -100,13 +128,22 @@ class Replication:
         by_depot: dict[int, list] = {}
         for st in sorted(net.streams, key=lambda st: st.name):
             by_depot.setdefault(st.depot, []).append(st)
-        self.sources = [
-            (d, DepotDemand(self.streams(f"demand/{net.depots[d].name}"), [st.part for st in group], [st.rate_per_h for st in group]))
+        sources = [  # each arrival is for a bin, keyed by its place in flat_bins
+            DepotDemand(
+                self.streams(f"demand/{net.depots[d].name}"),
+                [d * n_parts + st.part for st in group],
+                [st.rate_per_h for st in group],
+            )
             for d, group in sorted(by_depot.items())
         ]
-        for k, (_, source) in enumerate(self.sources):
-            gap, part = source.next()
-            self.demands.push(gap, (k, part))
+        # all depots' arrivals merged by time, a block at a time: one pending calendar item
+        self._merge = DemandMerge(sources) if sources else None
+        self._dem_t: list[float] = []
+        self._dem_k: list[int] = []
+        self._dem_i = 0
+        if self._merge is not None:
+            self._dem_t, self._dem_k = self._merge.next_block()
+            cal.push(self._dem_t[0], self._stream_demand, None)
         if net.warmup_h > 0:
             env.timeout(net.warmup_h).callbacks.append(self._start_window)  # type: ignore[union-attr]
 
@@ -125,11 +162,8 @@ class Replication:
     def _start_window(self, _event: Any = None) -> None:
         now = self.env.now
         self.tally = Tally(len(self.net.regions))
-        for row in self.bins:
-            for b in row:
-                b.reset_areas(now)
-        for b in self.central or ():
-            b.reset_areas(now)
+        for levels in self.depot_levels + self.central_levels:
+            levels.start_window(now)
         for pool in self.pools:
             pool.reset_areas(now)
         for s in range(len(self.down)):
@@ -175,18 +209,21 @@ class Replication:
         if comp.part < 0:
             self._part_ready(job, now)
         else:
-            self._demand(job, site.depot, comp.part)
+            self._demand(job, self.bins[site.depot][comp.part])
 
-    def _stream_demand(self, item: tuple[int, int]) -> None:
-        k, part = item
-        depot, source = self.sources[k]
-        self._demand(None, depot, part)
-        gap, nxt = source.next()
-        self.demands.push(self.env.now + gap, (k, nxt))
+    def _stream_demand(self, _: Any) -> None:
+        i = self._dem_i
+        self._demand(None, self.flat_bins[self._dem_k[i]])
+        i += 1
+        if i == len(self._dem_t):
+            self._dem_t, self._dem_k = self._merge.next_block()  # type: ignore[union-attr]
+            i = 0
+        self._dem_i = i
+        self.calendar.push(self._dem_t[i], self._stream_demand, None)
 
     # ------------------------------------------------------------------ parts
-    def _demand(self, job: Job | None, depot: int, part: int) -> None:
-        """Serve a part demand: stock, lateral, emergency, else backorder.
+    def _demand(self, job: Job | None, b: Bin) -> None:
+        """Serve a demand for bin ``b``'s part at its depot: stock, lateral, emergency, else backorder.
 
         ``job`` is the outage needing the part, or None for a demand-stream request (which
         gets a Job only if it has to wait, to keep its place in the backorder queue).
@@ -195,34 +232,32 @@ class Replication:
         net = self.net
         tally = self.tally
         tally.demands += 1
+        part = b.part
         p = net.parts[part]
         site = net.sites[job.site] if job is not None else None
         if site is None or not site.parts_included:
             tally.parts_revenue += p.price
         tally.parts_cost += p.unit_cost
-        b = self.bins[depot][part]
         if b.on_hand > 0:
-            b.touch(now)
-            b.on_hand -= 1
-            self._order(depot, part, now)
+            b.take(now)
+            self._order(b, now)
             tally.by_source[STOCK] += 1
             if job is None:  # a demand-stream request, served at once
                 if self.trace is not None or self.check:
                     job = Job(-1, -1, -1, now, 0.0, part)
                     job.source = STOCK
-                    self._allocated(job, depot, now, now)
+                    self._allocated(job, b.depot, now, now)
                 return
             job.source = STOCK
             tally.freight_normal += site.part_distance_km * net.freight.normal_per_km  # type: ignore[union-attr]
-            self._allocated(job, depot, now, now + site.part_time_h)  # type: ignore[union-attr]
+            self._allocated(job, b.depot, now, now + site.part_time_h)  # type: ignore[union-attr]
             return
         if site is not None and net.policy.lateral:
             for lane in site.laterals:
                 other = self.bins[lane.depot][part]
                 if other.on_hand > 0:
-                    other.touch(now)
-                    other.on_hand -= 1
-                    self._order(lane.depot, part, now)
+                    other.take(now)
+                    self._order(other, now)
                     job.source = LATERAL
                     tally.by_source[LATERAL] += 1
                     tally.freight_lateral += lane.distance_km * net.freight.lateral_per_km
@@ -233,8 +268,7 @@ class Replication:
             if central is None or central[part].on_hand > 0:
                 if central is not None:
                     cb = central[part]
-                    cb.touch(now)
-                    cb.on_hand -= 1
+                    cb.take(now)
                     self._order_central(part, now)
                 lead = net.policy.emergency_lead_time.sample(self._lane(f"lane/emergency->{site.name}"))
                 job.source = EMERGENCY
@@ -246,9 +280,8 @@ class Replication:
                 return
         if job is None:
             job = Job(-1, -1, -1, now, 0.0, part)
-        b.touch(now)
-        b.wait(job)
-        self._order(depot, part, now)
+        b.wait(job, now)
+        self._order(b, now)
         job.source = BACKORDER
         tally.by_source[BACKORDER] += 1
         if self.check:
@@ -273,33 +306,32 @@ class Replication:
         if job.machine >= 0:
             self._part_ready(job, arrival)
 
-    def _order(self, depot: int, part: int, now: float) -> None:
-        """One-for-one replenishment order from ``depot`` to central."""
-        b = self.bins[depot][part]
+    def _order(self, b: Bin, now: float) -> None:
+        """One-for-one replenishment order for depot bin ``b`` from central."""
         b.in_transit += 1
         self.tally.freight_replenishment += self.net.freight.replenishment_per_unit
         central = self.central
         if central is None:
-            self._ship_to_depot(depot, part, now)
+            self._ship_to_depot(b, now)
             return
-        cb = central[part]
-        cb.touch(now)
+        cb = central[b.part]
         if cb.on_hand > 0:
-            cb.on_hand -= 1
-            self._order_central(part, now)
-            self._ship_to_depot(depot, part, now)
+            cb.take(now)
+            self._order_central(b.part, now)
+            self._ship_to_depot(b, now)
         else:
-            cb.wait((depot, part))
-            self._order_central(part, now)
+            cb.wait(b, now)
+            self._order_central(b.part, now)
 
-    def _ship_to_depot(self, depot: int, part: int, now: float) -> None:
+    def _ship_to_depot(self, b: Bin, now: float) -> None:
+        depot = b.depot
         lead = self._fixed_lead_h[depot]
         if lead is None:  # a random lead time: the depot's lane stream, made on first use
             rng = self._depot_lanes[depot]
             if rng is None:
                 rng = self._depot_lanes[depot] = self.streams(f"lane/central->{self.net.depots[depot].name}")
             lead = self.net.depots[depot].replenishment_lead_time.sample(rng)
-        self.arrivals.push(now + lead, (depot, part))
+        self.arrivals.push(now + lead, b)
 
     def _order_central(self, part: int, now: float) -> None:
         cb = self.central[part]  # type: ignore[index]
@@ -310,32 +342,27 @@ class Replication:
     def _central_replenished(self, part: int) -> None:
         now = self.env.now
         cb = self.central[part]  # type: ignore[index]
-        cb.touch(now)
         cb.in_transit -= 1
         if cb.backorders:
-            depot, _ = cb.next_waiting()
-            self._ship_to_depot(depot, part, now)
+            self._ship_to_depot(cb.next_waiting(now), now)
         else:
-            cb.on_hand += 1
+            cb.put(now)
         if self.check:
             self._check()
 
-    def _replenished(self, item: tuple[int, int]) -> None:
+    def _replenished(self, b: Bin) -> None:
         now = self.env.now
-        depot, part = item
-        b = self.bins[depot][part]
-        b.touch(now)
         b.in_transit -= 1
         if b.backorders:
-            job = b.next_waiting()
+            job = b.next_waiting(now)
             site = self.net.sites[job.site] if job.site >= 0 else None
             if site is not None:
                 self.tally.freight_normal += site.part_distance_km * self.net.freight.normal_per_km
-                self._allocated(job, depot, now, now + site.part_time_h)
+                self._allocated(job, b.depot, now, now + site.part_time_h)
             else:
-                self._allocated(job, depot, now, now)
+                self._allocated(job, b.depot, now, now)
         else:
-            b.on_hand += 1
+            b.put(now)
             if self.check:
                 self._check()
 
@@ -412,13 +439,9 @@ class Replication:
     def run(self) -> dict[str, float]:
         """Simulate to the horizon and return the KPIs of the window."""
         net = self.net
-        self.env.run(until=net.horizon_h)
+        with cyclic_gc_paused():
+            self.env.run(until=net.horizon_h)
         end = net.horizon_h
-        for row in self.bins:
-            for b in row:
-                b.touch(end)
-        for b in self.central or ():
-            b.touch(end)
         for pool in self.pools:
             pool.touch(end)
         for s in range(len(self.down)):
