@@ -23,9 +23,9 @@ REPLICATIONS = 6
 DETERMINISTIC_FILES = ("replications.csv", "summary.csv", "summary.json", "scenario.yaml")
 
 
-def run_cli(out: Path, *options: str) -> dict[str, bytes]:
-    """``sim run`` of the example into ``out``; the files that must not depend on the executor."""
-    status = main(["run", str(EXAMPLE), "-n", str(REPLICATIONS), "--out", str(out), "--quiet", *options])
+def run_cli(out: Path, *options: str, scenario: Path = EXAMPLE) -> dict[str, bytes]:
+    """``sim run`` of a scenario into ``out``; the files that must not depend on the executor."""
+    status = main(["run", str(scenario), "-n", str(REPLICATIONS), "--out", str(out), "--quiet", *options])
     assert status == 0
     return {name: (out / name).read_bytes() for name in DETERMINISTIC_FILES}
 
@@ -49,6 +49,18 @@ def test_jobs_2_writes_the_same_bytes_as_jobs_1(serial: dict[str, bytes], tmp_pa
 def test_jobs_3_with_uneven_chunks_writes_the_same_bytes(serial: dict[str, bytes], tmp_path: Path) -> None:
     # 6 replications over 3 workers: chunks finish out of order, results must not
     assert run_cli(tmp_path / "jobs3", "--jobs", "3") == serial
+
+
+def test_jobs_2_with_merged_demand_streams_writes_the_same_bytes(tmp_path: Path) -> None:
+    # the example has no demand streams: the bench's reference network has 50, at 10 depots
+    reference = ROOT / "bench" / "scenarios" / "reference.yaml"
+    options = ("--set", "horizon_h=20000")
+    serial = run_cli(tmp_path / "jobs1", "--jobs", "1", *options, scenario=reference)
+    assert run_cli(tmp_path / "jobs2", "--jobs", "2", *options, scenario=reference) == serial
+    header, *rows = serial["replications.csv"].decode().splitlines()
+    column = header.split(",").index("part_demands")
+    demands = [float(row.split(",")[column]) for row in rows]
+    assert len(set(demands)) > 1 and min(demands) > 1000  # merged streams did the work
 
 
 def test_run_scenarios_in_a_process_pool_matches_serial_for_several_scenarios() -> None:

@@ -4,15 +4,15 @@ The independent Poisson streams of one depot are, exactly, one Poisson stream of
 summed rate whose every arrival is for part *k* with probability ``rate_k / total``.
 A :class:`DepotDemand` draws that stream from the depot's own random stream
 (``demand/<depot>``), so its arrivals depend on nothing but that depot's rates: streams of
-other depots are untouched by any change at this depot (common random numbers). Parts are
-ordered by stream name, so reordering entries in the file changes nothing.
+other depots are untouched by any change at this depot (common random numbers). The
+engine orders a depot's streams by name, so reordering entries in the file changes nothing.
 
 A :class:`DemandMerge` hands out the arrivals of all depots in time order, a block of
 time at a time: each depot's arrivals in the block are cut from its own buffer and the
 block is sorted once in numpy. The merge is exact (the same arrivals, in time order) and
 its cost per demand does not grow with the number of depots, where a heap of one pending
 arrival per depot costs a logarithm of the network's size per demand. Block length does
-not change any draw: each depot refills its buffer in its own fixed pattern.
+not change any draw: each depot draws in batches of ``REFILL`` whatever the merge asks.
 """
 
 from __future__ import annotations
@@ -48,37 +48,36 @@ class DepotDemand:
         self._picks = np.empty(0, dtype=np.int64)
         self._pos = 0
 
-    def _refill(self) -> None:
-        """Draw the next ``REFILL`` arrivals behind the unconsumed ones."""
-        times, pos = self._times, self._pos
+    def _draw(self, after_h: float) -> tuple[np.ndarray, np.ndarray]:
+        """The next ``REFILL`` arrivals after the one at ``after_h``: times and keys."""
         acc = np.empty(REFILL + 1)
-        acc[0] = times[-1] if len(times) else 0.0
+        acc[0] = after_h
         acc[1:] = self.rng.exponential(self.mean_gap_h, REFILL)
         np.add.accumulate(acc, out=acc)  # sequential sums: t_k = t_{k-1} + gap_k, as a loop would
         if len(self.keys) == 1:
-            picks = np.full(REFILL, self.keys[0])
-        else:
-            picks = self.keys[self.cum.searchsorted(self.rng.random(REFILL), side="right")]
-        self._times = np.concatenate((times[pos:], acc[1:]))
-        self._picks = np.concatenate((self._picks[pos:], picks))
-        self._pos = 0
+            return acc[1:], np.full(REFILL, self.keys[0])
+        return acc[1:], self.keys[self.cum.searchsorted(self.rng.random(REFILL), side="right")]
 
     def until(self, end_h: float) -> tuple[np.ndarray, np.ndarray]:
-        """The next arrivals strictly before ``end_h``: their times and keys."""
-        stop = int(self._times.searchsorted(end_h))
-        while stop == len(self._times):  # every buffered arrival is before end_h: draw more
-            self._refill()
-            stop = int(self._times.searchsorted(end_h))
-        pos, self._pos = self._pos, stop
-        return self._times[pos:stop], self._picks[pos:stop]
+        """The next arrivals strictly before ``end_h``: their times and keys.
 
-    def next(self) -> tuple[float, int]:
-        """The next arrival's absolute time and key (one at a time; for tests and tools)."""
-        if self._pos == len(self._times):
-            self._refill()
-        i = self._pos
-        self._pos = i + 1
-        return float(self._times[i]), int(self._picks[i])
+        The buffer is extended batch by batch until it reaches ``end_h``, then joined once,
+        so a depot much busier than the block's average costs time linear in its arrivals.
+        """
+        times, picks, pos = self._times, self._picks, self._pos
+        if not len(times) or times[-1] < end_h:  # every buffered arrival is before end_h
+            more_t, more_k = [times[pos:]], [picks[pos:]]
+            last = times[-1] if len(times) else 0.0
+            while last < end_h:
+                t, k = self._draw(last)
+                more_t.append(t)
+                more_k.append(k)
+                last = t[-1]
+            times, picks, pos = np.concatenate(more_t), np.concatenate(more_k), 0
+            self._times, self._picks = times, picks
+        stop = int(times.searchsorted(end_h))
+        self._pos = stop
+        return times[pos:stop], picks[pos:stop]
 
 
 class DemandMerge:

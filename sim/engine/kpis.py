@@ -63,10 +63,10 @@ def compute_kpis(rep: "Replication") -> dict[str, float]:
     on_hand_value = 0.0
     holding_h = 0.0
     investment = 0.0
-    for echelon, levels_by_part in (("depots", rep.depot_levels), ("central", rep.central_levels)):
+    for at_depots, levels_by_part in ((True, rep.depot_levels), (False, rep.central_levels)):
         for part, levels in zip(net.parts, levels_by_part):
             on_hand, in_transit, backorders = levels.areas(end)
-            if echelon == "depots":  # service KPIs are the depots'; central's stock is owned too
+            if at_depots:  # service KPIs are the depots'; central's stock is owned too
                 on_hand_h += on_hand
                 backorder_h += backorders
             on_hand_value += on_hand * part.unit_cost

@@ -42,6 +42,8 @@ def cyclic_gc_paused() -> Iterator[None]:
     the horizon), so the collector would find nothing; but each of its passes walks every
     live container, and a large network has many (bins, sites, in-flight items), so the
     passes cost time that grows with the network. Any set-up cycles are collected later.
+    The pause is process-wide: in a Dask worker it also covers the worker's own threads
+    for the length of a replication (their cycles wait for the next pass; nothing leaks).
     """
     was_enabled = gc.isenabled()
     gc.disable()

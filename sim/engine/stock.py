@@ -34,7 +34,7 @@ class Levels:
         self.on_hand_start = 0
         self.backorders_start = 0
 
-    def bin(self, base_stock: int, depot: int, part: int) -> "Bin":
+    def bin(self, base_stock: int, depot: int, part: int) -> Bin:
         """A new bin of this group, full."""
         b = Bin(base_stock, depot, part, self)
         self.bins.append(b)
