@@ -38,9 +38,9 @@ class Reference:
         return self.depots * self.parts * self.rate_per_h * self.horizon_h
 
 
-def reference() -> Reference:
-    """The reference workload's parameters (checked to be homogeneous)."""
-    sc = load_scenario(REFERENCE)
+def reference(sc: Scenario | None = None) -> Reference:
+    """The reference workload's parameters (checked to be homogeneous); ``sc``: the file, if already loaded."""
+    sc = sc if sc is not None else load_scenario(REFERENCE)
     stocks = {v for d in sc.depots for v in d.base_stock.values()}
     rates = {s.rate_per_h for s in sc.demand_streams}
     lead = sc.central.transport_lead_time_h
@@ -56,9 +56,8 @@ def reference() -> Reference:
     )
 
 
-def palm_reference() -> tuple[float, float]:
+def palm_reference(ref: Reference) -> tuple[float, float]:
     """Palm's fill rate and mean wait (hours) for one depot-part of the reference workload."""
-    ref = reference()
     res = palm(ref.rate_per_h, ref.lead_time_h, ref.base_stock)
     return res.fill_rate, res.mean_wait
 
@@ -68,8 +67,7 @@ def scenario(depots: int = 10, demands: float = REFERENCE_DEMANDS, trace: bool =
 
     The horizon is set so that ``demands`` demands are expected in total.
     """
-    data, _ = load_scenario_data(REFERENCE)
-    data = copy.deepcopy(data)
+    data, _ = load_scenario_data(REFERENCE)  # fresh data on every call
     template: dict[str, Any] = data["depots"][0]
     stream: dict[str, Any] = data["demand_streams"][0]
     rate = float(stream["rate_per_h"])

@@ -213,12 +213,11 @@ class _Travel:
         return self.t.technician_mobilisation_h + self.drive_h(a, b)
 
 
-def _close_depots(sc: Scenario) -> Scenario:
-    """The scenario with only its first ``open_depots`` depots; their sites go to the nearest open one."""
-    n = sc.open_depots or len(sc.depots)
-    open_names = {d.name for d in sc.depots[:n]}
-    sites = [s if s.depot is None or s.depot in open_names else s.model_copy(update={"depot": None}) for s in sc.sites]
-    legs = [leg for leg in sc.travel.table if leg.origin not in {d.name for d in sc.depots[n:]} and leg.to not in {d.name for d in sc.depots[n:]}]
+def _close_depots(sc: Scenario, n: int) -> Scenario:
+    """The scenario with only its first ``n`` depots; sites of the closed ones go to the nearest open one."""
+    closed = {d.name for d in sc.depots[n:]}
+    sites = [s.model_copy(update={"depot": None}) if s.depot in closed else s for s in sc.sites]
+    legs = [leg for leg in sc.travel.table if leg.origin not in closed and leg.to not in closed]
     return sc.model_copy(
         update={"depots": sc.depots[:n], "sites": sites, "travel": sc.travel.model_copy(update={"table": legs})}
     )
@@ -228,7 +227,7 @@ def build(scenario: Scenario) -> Network:
     """Resolve a validated scenario into a :class:`Network`."""
     sc = scenario
     if sc.open_depots is not None and sc.open_depots < len(sc.depots):
-        sc = _close_depots(sc)
+        sc = _close_depots(sc, sc.open_depots)
     part_index = {p.name: i for i, p in enumerate(sc.parts)}
     model_index = {m.name: i for i, m in enumerate(sc.machine_models)}
     region_index = {r.name: i for i, r in enumerate(sc.regions)}
@@ -259,7 +258,7 @@ def build(scenario: Scenario) -> Network:
         base_stock=tuple((sc.central.base_stock or {}).get(p.name, 0) for p in sc.parts),
         factory_lead_time=sampler(sc.central.factory_lead_time_h) if sc.central.factory_lead_time_h else None,
     )
-    staffed = [i for i, d in enumerate(sc.depots) if d.technicians > 0] or list(range(len(sc.depots)))
+    staffed = [i for i, d in enumerate(sc.depots) if d.technicians > 0]  # Scenario.problems: not empty if sites
     regions_promise = {r.name: r for r in sc.regions}
 
     sites: list[SiteSpec] = []

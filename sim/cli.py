@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from sim import __version__
 from sim.runner import RunError
@@ -22,15 +23,9 @@ class UsageError(Exception):
     """A command was given options it cannot work with."""
 
 
-def _modules() -> list:
-    mods = []
-    for name in COMMANDS:
-        try:
-            mods.append(importlib.import_module(f"sim.commands.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"sim.commands.{name}":
-                raise
-    return mods
+def _modules() -> list[ModuleType]:
+    """The sub-command modules, imported when the parser is built (they import this module)."""
+    return [importlib.import_module(f"sim.commands.{name}") for name in COMMANDS]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -50,10 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args._main(args))
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (RunError, UsageError) as exc:
+    except (ScenarioError, RunError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.kpis import HEADLINE, describe
-from sim.output import code_version, csv_text, fmt, package_versions
+from sim.kpis import describe, table_kpis
+from sim.output import csv_text, fmt, provenance
 from sim.runner import RunResult
 from sim.scenario.schema import Scenario
 from sim.stats import CONFIDENCE, Difference, Summary, paired_difference, summarize
@@ -141,8 +141,7 @@ def compare(results: Sequence[RunResult], files: Sequence[str]) -> Comparison:
 def default_kpis(comparison: Comparison) -> list[str]:
     """KPIs of the printed table: the headline ones, a few money totals, per-region promises."""
     have = [k.kpi for k in comparison.kpis if any(s.n > 0 for s in k.summaries)]  # defined somewhere
-    wanted = [*HEADLINE, *EXTRA_TABLE_KPIS]
-    return [k for k in wanted if k in have] + [k for k in have if k.startswith("within_promise_share.")]
+    return table_kpis(have, EXTRA_TABLE_KPIS)
 
 
 # ------------------------------------------------------------------------------ formatting
@@ -253,8 +252,8 @@ def verdict_for(comparison: Comparison, kpi: str, subject: str) -> str | None:
     if not any(math.isfinite(m) for m in means):
         return None
     lower_better = meta.better == "lower"
-    order = sorted((m, j) for j, m in enumerate(means) if math.isfinite(m))
-    best = order[0][1] if lower_better else order[-1][1]
+    finite = [j for j, m in enumerate(means) if math.isfinite(m)]
+    best = (min if lower_better else max)(finite, key=means.__getitem__)  # ties: the first listed
     alts = comparison.alternatives
     s = k.summaries[best]
     word = "lowest" if lower_better else "highest"
@@ -386,15 +385,8 @@ def comparison_json(comparison: Comparison, verdict_lines: Sequence[str]) -> dic
 
 
 def manifest(started: datetime, finished: datetime, **extra: Any) -> dict[str, Any]:
-    """Provenance of a multi-scenario run (compare, sweep): times, code and package versions."""
-    return {
-        **extra,
-        "started_utc": started.isoformat(timespec="seconds"),
-        "finished_utc": finished.isoformat(timespec="seconds"),
-        "code_version": code_version(),
-        "packages": package_versions(),
-        "argv": sys.argv,
-    }
+    """Provenance of a multi-scenario run (compare, sweep): ``extra``, times, code and package versions."""
+    return {**extra, **provenance(started, finished), "argv": sys.argv}
 
 
 # ------------------------------------------------------------------------------ CRN check

@@ -6,6 +6,7 @@ per-region service levels are named ``within_promise_share.<region>``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -101,11 +102,24 @@ CUSTOMER_COST_LINES = (
 )
 
 
+REGION_PREFIX = "within_promise_share."  # + region name: a per-region service level
+
+
+def known(name: str) -> bool:
+    """Whether ``name`` can be a KPI column: a catalogue name or a per-region service level."""
+    return name in CATALOGUE or (name.startswith(REGION_PREFIX) and len(name) > len(REGION_PREFIX))
+
+
+def table_kpis(available: Sequence[str], extra: Sequence[str] = ()) -> list[str]:
+    """The KPIs of a printed table: headline ones, then ``extra``, then per-region promises, if in ``available``."""
+    return [k for k in (*HEADLINE, *extra) if k in available] + [k for k in available if k.startswith(REGION_PREFIX)]
+
+
 def describe(name: str) -> KPI:
     """Metadata of a KPI column, including per-region ones."""
     if name in CATALOGUE:
         return CATALOGUE[name]
-    if name.startswith("within_promise_share."):
+    if name.startswith(REGION_PREFIX):
         region = name.split(".", 1)[1]
         return KPI(name, f"Restored within promise, {region}", "share", "higher")
     return KPI(name, name, "", "")

@@ -7,6 +7,7 @@ midway leaves the previous results untouched.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -31,9 +32,7 @@ PACKAGES = ("simpy", "numpy", "scipy", "pydantic", "PyYAML", "matplotlib")
 
 
 def fmt(value: float) -> str:
-    """A float as text, shortest round-trip form (deterministic)."""
-    if isinstance(value, float) and math.isnan(value):
-        return "nan"
+    """A float as text, shortest round-trip form (deterministic; NaN is ``nan``)."""
     return repr(float(value))
 
 
@@ -67,6 +66,7 @@ def write_folder(target: Path, files: Mapping[str, str | bytes]) -> None:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    old: Path | None = None
     try:
         for name, content in files.items():
             path = tmp / name
@@ -75,7 +75,6 @@ def write_folder(target: Path, files: Mapping[str, str | bytes]) -> None:
                 path.write_bytes(content)
             else:
                 path.write_text(content, encoding="utf-8", newline="")
-        old = None
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
             os.rename(target, old / "x")
@@ -83,7 +82,12 @@ def write_folder(target: Path, files: Mapping[str, str | bytes]) -> None:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
+        if old is not None and not target.exists():
+            with contextlib.suppress(OSError):
+                os.rename(old / "x", target)  # the new folder did not arrive: put the previous one back
         shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and target.exists():  # else the previous results are still in ``old``: keep them
+            shutil.rmtree(old, ignore_errors=True)
         raise
 
 
@@ -128,6 +132,20 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def versions() -> dict[str, Any]:
+    """Manifest fields naming the code that made a result: ``code_version``, ``packages``."""
+    return {"code_version": code_version(), "packages": package_versions()}
+
+
+def provenance(started: datetime, finished: datetime) -> dict[str, Any]:
+    """Manifest fields of every output: ``started_utc``, ``finished_utc`` and :func:`versions`."""
+    return {
+        "started_utc": started.isoformat(timespec="seconds"),
+        "finished_utc": finished.isoformat(timespec="seconds"),
+        **versions(),
+    }
+
+
 def replications_csv(result: RunResult) -> str:
     """One row per replication, one column per KPI."""
     kpis = result.kpis
@@ -155,11 +173,8 @@ def manifest(result: RunResult, scenario_hash: str, started: datetime, finished:
         "replications": len(result.rows),
         "horizon_h": result.scenario.horizon_h,
         "warmup_h": result.scenario.warmup_h,
-        "started_utc": started.isoformat(timespec="seconds"),
-        "finished_utc": finished.isoformat(timespec="seconds"),
+        **provenance(started, finished),
         "wall_time_s": round(result.wall_time_s, 3),
-        "code_version": code_version(),
-        "packages": package_versions(),
         "command": sys.argv,
         **extra,
     }

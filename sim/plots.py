@@ -27,7 +27,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa
 
 from sim.build import build  # noqa: E402
 from sim.compare import window_text  # noqa: E402
-from sim.engine.tally import bin_value  # noqa: E402
+from sim.engine.tally import bin_value, hist_quantile  # noqa: E402
 from sim.kpis import CUSTOMER_COST_LINES, MAKER_COST_LINES, describe  # noqa: E402
 from sim.scenario.schema import Scenario  # noqa: E402
 from sim.stats import summarize  # noqa: E402
@@ -81,9 +81,8 @@ def styled(fn: Callable[..., Figure]) -> Callable[..., Figure]:
 
 
 def _figure(figsize: tuple[float, float], nrows: int = 1, ncols: int = 1, **kw) -> tuple[Figure, np.ndarray]:  # type: ignore[no-untyped-def]
-    with matplotlib.rc_context(STYLE):
-        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **kw)
-    return fig, axes
+    """A grid of axes (always 2-D); called from :func:`styled` builders, so under :data:`STYLE`."""
+    return plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **kw)
 
 
 # ------------------------------------------------------------------------------ units
@@ -220,8 +219,7 @@ def restore_ecdf(arms: Sequence[Arm]) -> Figure:
         bins = sorted(hist)
         x = np.array([max(bin_value(b), 1e-3) for b in bins])
         y = np.cumsum([hist[b] for b in bins]) / n
-        median = x[np.searchsorted(y, 0.5)]
-        p90 = x[min(np.searchsorted(y, 0.9), len(x) - 1)]
+        median, p90 = (max(hist_quantile(hist, q), 1e-3) for q in (0.5, 0.9))  # clamped as x is
         ax.step(np.r_[x[0], x], np.r_[0.0, y], where="post", color=color(k), lw=1.8, ls=LINE_STYLES[k % len(LINE_STYLES)],
                 label=f"{arm.label}: median {median:.3g} h, 90% within {p90:.3g} h ({n:,} outages)")
         lo, hi = min(lo, x[0]), max(hi, x[-1])
@@ -546,6 +544,7 @@ def sweep_figure(
             ax.fill_between(x, c.low, c.high, color=color(k), alpha=0.2, lw=0)
             ax.plot(x, c.mean, "o-", color=color(k), lw=1.8, ms=4, label=f"{c.label} (mean, 95% CI band)")
         for j, m in enumerate(marks):
+            right = m.estimate >= (xmin + xmax) / 2  # label on the left of the line, aligned right
             lo = xmin if m.low is None else m.low
             hi = xmax if m.high is None else m.high
             ax.axvspan(lo, hi, color="0.5", alpha=0.12, lw=0)
@@ -553,12 +552,10 @@ def sweep_figure(
             if m.y is not None and math.isfinite(m.y):
                 ax.plot([m.estimate], [m.y], "o", ms=7, mfc="white", mec="black", mew=1.5, zorder=5)
             ax.annotate(
-                m.text, (m.estimate, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -4 - 24 * j),
-                textcoords="offset points", va="top", ha="left" if m.estimate < (xmin + xmax) / 2 else "right",
+                m.text, (m.estimate, 1.0), xycoords=("data", "axes fraction"), xytext=(-4 if right else 4, -4 - 24 * j),
+                textcoords="offset points", va="top", ha="right" if right else "left",
                 fontsize=8, bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "0.6", "alpha": 0.9},
             )
-            if m.estimate > (xmin + xmax) / 2:
-                ax.texts[-1].set_position((-4, -4 - 24 * j))
         ax.set_title(f"{meta.label}" + (f" ({currency})" if meta.unit == "money" else ""))
         ax.set_xlabel(x_label)
         ax.legend(loc="best")

@@ -40,17 +40,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from scipy import stats as sps
 
 from sim.kpis import CATALOGUE, describe
-from sim.output import code_version, csv_text, dumps_json, fmt, now_utc, package_versions, replications_csv
+from sim.output import csv_text, dumps_json, fmt, now_utc, package_versions, replications_csv, versions
 from sim.runner import RunError, RunResult, executor_for, run_scenarios
-from sim.scenario.errors import DataPath, Origin, Problem, ScenarioError, format_path, from_validation_error, locate
-from sim.scenario.loader import SET, load_scenario, scenario_hash
+from sim.scenario.errors import ScenarioError, format_path, from_validation_error, locate
+from sim.scenario.loader import SET, load_scenario, read_yaml, scenario_hash
 from sim.scenario.schema import Scenario
-from sim.stats import paired_difference
+from sim.stats import _finite, paired_difference
 
 SUITE_DEFAULT = Path("scenarios/regression.yaml")
 BASELINE_DEFAULT = Path("results/baseline")
@@ -67,7 +66,9 @@ CORRECTIONS = {
 }
 
 TestName = Literal["welch", "paired"]
-Label = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+LABEL_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+"""A scenario label, also its baseline file name: letters, digits, ``_ . -``."""
+Label = Annotated[str, Field(min_length=1, max_length=80, pattern=f"^{LABEL_PATTERN}$")]
 
 
 # --------------------------------------------------------------------------------------
@@ -180,54 +181,6 @@ class Suite:
         return Suite(self.path, self.description, self.alpha, self.correction, entries)
 
 
-def _compose(file: str) -> tuple[Any, dict[DataPath, Origin], list[Problem]]:
-    """Plain data of a YAML file, the line of every data path, and syntax problems."""
-    origins: dict[DataPath, Origin] = {}
-    problems: list[Problem] = []
-    try:
-        text = Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
-        return None, origins, [Problem(file, None, "", f"cannot read suite file: {reason}")]
-    loader = yaml.SafeLoader(text)
-
-    def build(node: yaml.Node, path: DataPath) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            return loader.construct_object(node, deep=True)
-        if isinstance(node, yaml.SequenceNode):
-            out_list = []
-            for i, item in enumerate(node.value):
-                origins[(*path, i)] = Origin(file, item.start_mark.line + 1)
-                out_list.append(build(item, (*path, i)))
-            return out_list
-        loader.flatten_mapping(node)
-        out: dict[str, Any] = {}
-        for key, value in node.value:
-            line = key.start_mark.line + 1
-            if not isinstance(key, yaml.ScalarNode):
-                problems.append(Problem(file, line, format_path(path), "mapping keys must be plain text"))
-                continue
-            if key.value in out:
-                problems.append(Problem(file, line, format_path((*path, key.value)), f"duplicate key {key.value!r}"))
-            origins[(*path, key.value)] = Origin(file, line)
-            out[key.value] = build(value, (*path, key.value))
-        return out
-
-    try:
-        node = loader.get_single_node()
-        if not isinstance(node, yaml.MappingNode):
-            line = node.start_mark.line + 1 if node is not None else None
-            return None, origins, [Problem(file, line, "", "top level must be a mapping of keys to values")]
-        origins[()] = Origin(file, node.start_mark.line + 1)
-        return build(node, ()), origins, problems
-    except (yaml.YAMLError, ValueError, TypeError) as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        return None, origins, [Problem(file, line, "", f"YAML syntax error: {getattr(e, 'problem', None) or e}")]
-    finally:
-        loader.dispose()
-
-
 PROMISE_PREFIX = "within_promise_share."
 
 
@@ -256,7 +209,7 @@ def load_suite(path: str | Path) -> Suite:
     Raises :class:`SuiteError` listing every problem with file and line.
     """
     file = str(path)
-    data, origins, problems = _compose(file)
+    data, origins, problems = read_yaml(file, "suite file")
     if data is None or problems:
         raise SuiteError(problems)
     try:
@@ -293,7 +246,7 @@ def load_suite(path: str | Path) -> Suite:
         reps = entry.replications if entry.replications is not None else spec.replications
         scenario = scenario.model_copy(update={"seed": seed, "replications": reps})
         label = entry.name or scenario.name
-        if entry.name is None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", label):
+        if entry.name is None and not re.fullmatch(LABEL_PATTERN, label):
             msg = f"scenario name {label!r} cannot be a file name: give the entry a name (letters, digits, _ . -)"
             problems.append(locate((*where, "file"), msg, origins))
         watches: dict[str, Watch] = {}  # the entry's settings win over the suite's
@@ -390,17 +343,17 @@ def baseline_files(suite: Suite, runs: Sequence[ScenarioRun], message: str, crea
             "kpis": [w.kpi for w in entry.watches],
             "outputs_sha256": run.outputs_sha256,
             "file_sha256": fingerprint(text),
-            "wall_time_s": round(run.result.wall_time_s, 3),
         }
     files[MANIFEST] = dumps_json(
         {
             "format": FORMAT,
             "message": message,
             "created_utc": created.isoformat(timespec="seconds"),
-            "code_version": code_version(),
-            "packages": package_versions(),
+            **versions(),
             "suite": str(suite.path),
             "command": sys.argv,
+            # the suite's scenarios run in one run_scenarios call: one wall time for all
+            "wall_time_s": round(runs[0].result.wall_time_s, 3) if runs else 0.0,
             "scenarios": scenarios,
         }
     )
@@ -502,10 +455,10 @@ def parse_baseline(folder: str, texts: Mapping[str, str | None], suite: Suite) -
             problems.append(f"{where(MANIFEST)}: no baseline for scenario {entry.label!r} of {suite.path}")
             continue
         name = meta.file
-        text = texts.get(name) if name == entry.csv_name else None
         if name != entry.csv_name:
             problems.append(f"{where(MANIFEST)}: scenario {entry.label!r} names file {name!r}, expected {entry.csv_name!r}")
             continue
+        text = texts.get(name)
         if text is None:
             problems.append(f"{where(name)}: file missing")
             continue
@@ -572,7 +525,7 @@ def _parse_csv(text: str) -> tuple[dict[str, np.ndarray], list[str]]:
 
 @dataclass(frozen=True)
 class TestOutcome:
-    """A two-sided test of equal means; ``difference`` is now − baseline."""
+    """A two-sided test of equal means; ``difference`` is now − baseline (paired: mean of the pair differences)."""
 
     n_baseline: int
     n_now: int
@@ -584,13 +537,9 @@ class TestOutcome:
     p_value: float
 
 
-def _finite(values: np.ndarray) -> np.ndarray:
-    return values[np.isfinite(values)]
-
-
 def welch_test(baseline: np.ndarray, now: np.ndarray) -> TestOutcome:
     """Welch's t-test (unequal variances) on the finite values; p is nan below 2 values a side."""
-    a, b = _finite(np.asarray(baseline, float)), _finite(np.asarray(now, float))
+    a, b = _finite(baseline), _finite(now)
     na, nb = a.size, b.size
     ma = float(a.mean()) if na else math.nan
     mb = float(b.mean()) if nb else math.nan
@@ -607,12 +556,16 @@ def welch_test(baseline: np.ndarray, now: np.ndarray) -> TestOutcome:
 
 
 def paired_test(baseline: np.ndarray, now: np.ndarray) -> TestOutcome:
-    """Paired t-test over replications where both are finite; p is nan below 2 pairs."""
+    """Paired t-test over replications where both are finite; p is nan below 2 pairs.
+
+    The means are each side's finite values; ``difference`` is the mean paired difference
+    over the complete pairs, the quantity the test is about.
+    """
     a, b = np.asarray(baseline, float), np.asarray(now, float)
     d = paired_difference(a, b)
     ma, mb = (float(x.mean()) if x.size else math.nan for x in (_finite(a), _finite(b)))
     n_a, n_b = int(np.isfinite(a).sum()), int(np.isfinite(b).sum())
-    return TestOutcome(n_a, n_b, ma, mb, mb - ma, d.t, float(d.n - 1), d.p_value)
+    return TestOutcome(n_a, n_b, ma, mb, d.mean, d.t, float(d.n - 1), d.p_value)
 
 
 def adjust(p_values: Sequence[float], correction: str) -> list[float]:
@@ -686,7 +639,6 @@ class Report:
     exact: list[ExactCheck]
     kpis: list[KPICheck]
     strict_exact: bool = False
-    wall_time_s: float = 0.0
 
     @property
     def moved(self) -> list[KPICheck]:
@@ -756,8 +708,7 @@ def compare(suite: Suite, baseline: Baseline, runs: Sequence[ScenarioRun], stric
             if p_adj <= suite.alpha and not moved:
                 note = f"significant but |difference| < min_difference {w.min_difference:g}"
         checks.append(KPICheck(entry.label, w.kpi, w.test, o, p_adj, w.min_difference, identical, moved, note))
-    wall = runs[0].result.wall_time_s if runs else 0.0  # one run_scenarios call: the same for all
-    return Report(suite, baseline, exact, checks, strict_exact, wall)
+    return Report(suite, baseline, exact, checks, strict_exact)
 
 
 # --------------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def paired_difference(
     if s.n < 2:
         return Difference(s.n, s.mean, s.std, s.half_width, s.low, s.high, math.nan, math.nan, False)
     if s.std == 0.0:
-        t = math.inf if s.mean != 0 else 0.0
+        t = math.copysign(math.inf, s.mean) if s.mean != 0 else 0.0
         p = 0.0 if s.mean != 0 else 1.0
     else:
         t = s.mean / (s.std / math.sqrt(s.n))

@@ -25,7 +25,6 @@ __all__ = [
     "palm",
     "negbin_base_stock",
     "machine_repairman",
-    "depot_pipeline_exact_when_central_empty",
     "metric",
 ]
 
@@ -63,7 +62,7 @@ class MetricResult:
     central_delay: float
     depots: tuple[BaseStockResult, ...]
     depot_resupply_mean: tuple[float, ...]
-    depot_pipeline_variance: tuple[float, ...] = ()
+    depot_pipeline_variance: tuple[float, ...]
 
 
 def _check_stock(base_stock: int) -> int:
@@ -188,15 +187,6 @@ def machine_repairman(
     )
 
 
-def depot_pipeline_exact_when_central_empty(
-    rate: float, transport_time: float, central_lead_time: float, base_stock: int
-) -> BaseStockResult:
-    """Depot result when the central warehouse holds no stock (S0 = 0) and lead times
-    are deterministic: every order waits a full central lead time, so resupply is
-    exactly T_j + T0 and Palm applies with L = T_j + T0."""
-    return palm(rate, transport_time + central_lead_time, base_stock)
-
-
 def metric(
     depot_rates: Sequence[float],
     depot_transport_means: Sequence[float],
@@ -234,7 +224,8 @@ def metric(
         ebo0 = vbo0 = 0.0
     else:
         central = palm(lam0, central_lead_time_mean, central_base_stock)
-        ebo0, vbo0 = backorder_moments(stats.poisson(mu0), central_base_stock)
+        ebo0 = central.expected_backorders
+        vbo0 = backorder_moments(stats.poisson(mu0), central_base_stock)[1] if method == "vari-metric" else 0.0
     delay = ebo0 / lam0 if lam0 > 0 else 0.0
 
     depots: list[BaseStockResult] = []

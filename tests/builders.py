@@ -88,10 +88,10 @@ def network(
     horizon_h: float = 4000.0,
     warmup_h: float = 200.0,
     trace: bool = False,
-    sites: list[dict[str, Any]] | None = None,
+    demand_streams: list[dict[str, Any]] | None = None,
 ) -> Scenario:
-    """A small fleet in three cities with a configurable depot network."""
-    default_sites = [
+    """A small fleet in three cities with a configurable depot network (and optional demand streams)."""
+    sites = [
         {"name": "Hangzhou", "lat": 30.27, "lon": 120.16, "region": "East", "machines": {"M": 6}, "downtime_cost_per_h": 1000, "perishable": {"threshold_h": 6, "loss": 5000}},
         {"name": "Shanghai", "lat": 31.23, "lon": 121.47, "region": "East", "machines": {"M": 8}, "downtime_cost_per_h": 2000},
         {"name": "Chengdu", "lat": 30.66, "lon": 104.07, "region": "West", "machines": {"M": 5}, "downtime_cost_per_h": 800},
@@ -120,11 +120,12 @@ def network(
                 }
             ],
             "regions": [{"name": "East", "promise_h": 8, "late_penalty_per_h": 50}, {"name": "West", "promise_h": 24}],
-            "sites": sites if sites is not None else default_sites,
+            "sites": sites,
             "depots": depots,
             "central": central or {"lat": 30.0, "lon": 120.0},
             "dispatch": dispatch or {},
             "freight": {"normal_cost_per_km": 1, "lateral_cost_per_km": 2, "emergency_cost_per_km": 3},
+            "demand_streams": demand_streams or [],
         }
     )
 

@@ -11,8 +11,8 @@ import pytest
 from builders import depot, network, repairman, single_depot
 
 from sim.build import build
-from sim.engine.model import Replication, run_replication
-from sim.theory import machine_repairman, palm
+from sim.engine.model import run_replication
+from sim.theory import machine_repairman, metric, palm
 
 Z = 4.0
 
@@ -85,7 +85,7 @@ def test_metric_exact_when_central_is_empty() -> None:
     """Central stock 0, deterministic lead times: depot resupply is exactly T0 + Tj (Palm)."""
     rate, t0, tj, S = 0.3 / DAY, 96.0, 72.0, 3
     sc = _two_echelon(0, t0, tj, rate, S)
-    exact = palm(rate, t0 + tj, S)
+    exact = metric([rate], [tj], [S], t0, 0).depots[0]
     sim = replicate(sc, 30, check=True)
     assert_close(sim["fill_rate"], exact.fill_rate, "fill rate")
     assert_close(sim["backorders_mean"], exact.expected_backorders, "EBO")
@@ -95,27 +95,26 @@ def test_metric_exact_when_central_is_ample() -> None:
     """Central stock far above its pipeline: no central delay, depot is Palm with L = Tj."""
     rate, t0, tj, S = 0.3 / DAY, 96.0, 72.0, 2
     sc = _two_echelon(40, t0, tj, rate, S)
-    exact = palm(rate, tj, S)
+    exact = metric([rate], [tj], [S], t0, 40).depots[0]
     sim = replicate(sc, 30, check=True)
     assert_close(sim["fill_rate"], exact.fill_rate, "fill rate")
     assert_close(sim["backorders_mean"], exact.expected_backorders, "EBO")
 
 
 def test_conservation_everywhere() -> None:
-    """on hand + in transit − backorders = base stock after every stock event, every depot and part."""
+    """on hand + in transit − backorders = base stock after every stock event, every depot and part.
+
+    check_invariants=True makes the replication check it after every stock event (and raise).
+    """
     depots = [depot("Hangzhou", 30.27, 120.16, jaw=1, drive=0), depot("Shanghai", 31.23, 121.47, jaw=1, drive=1), depot("Chengdu", 30.66, 104.07, jaw=0, drive=0)]
     served = dict.fromkeys(("fill_rate", "lateral_share", "emergency_share", "backorder_share"), 0.0)
     for central in ({"lat": 30.0, "lon": 120.0}, {"lat": 30.0, "lon": 120.0, "base_stock": {"jaw": 1, "drive": 0}, "factory_lead_time_h": {"dist": "exponential", "mean": 200}}):
         sc = network(depots, central=central, dispatch={"lateral": {"enabled": True, "max_time_h": 8}})
         for r in range(4):
-            rep = Replication(build(sc), sc.seed, r, check_invariants=True)
-            k = rep.run()
+            k = run_replication(build(sc), sc.seed, r, check_invariants=True)
             assert abs(sum(k[x] for x in served) - 1) < 1e-12
             for x in served:
                 served[x] += k[x]
-            for row in rep.bins:
-                for b in row:
-                    assert b.balanced()
     # every route of the dispatch was exercised (backorders with finite central stock), so
     # every kind of stock event was checked
     assert all(v > 0 for v in served.values()), served

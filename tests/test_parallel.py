@@ -14,18 +14,19 @@ import pytest
 
 from sim.cli import main
 from sim.output import replications_csv
-from sim.runner import run_scenarios
+from sim.runner import RunError, _chunks, run_scenarios
 from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "scenarios" / "example.yaml"
 REPLICATIONS = 6
+UNEVEN = 14  # over 3 workers: chunks of unequal size (see sim.runner._chunks)
 DETERMINISTIC_FILES = ("replications.csv", "summary.csv", "summary.json", "scenario.yaml")
 
 
-def run_cli(out: Path, *options: str, scenario: Path = EXAMPLE) -> dict[str, bytes]:
+def run_cli(out: Path, *options: str, scenario: Path = EXAMPLE, replications: int = REPLICATIONS) -> dict[str, bytes]:
     """``sim run`` of a scenario into ``out``; the files that must not depend on the executor."""
-    status = main(["run", str(scenario), "-n", str(REPLICATIONS), "--out", str(out), "--quiet", *options])
+    status = main(["run", str(scenario), "-n", str(replications), "--out", str(out), "--quiet", *options])
     assert status == 0
     return {name: (out / name).read_bytes() for name in DETERMINISTIC_FILES}
 
@@ -46,9 +47,19 @@ def test_jobs_2_writes_the_same_bytes_as_jobs_1(serial: dict[str, bytes], tmp_pa
     assert run_cli(tmp_path / "jobs2", "--jobs", "2") == serial
 
 
-def test_jobs_3_with_uneven_chunks_writes_the_same_bytes(serial: dict[str, bytes], tmp_path: Path) -> None:
-    # 6 replications over 3 workers: chunks finish out of order, results must not
-    assert run_cli(tmp_path / "jobs3", "--jobs", "3") == serial
+def test_chunks_cover_every_replication_larger_first() -> None:
+    assert _chunks(20, 2) == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11], [12, 13], [14, 15], [16, 17], [18, 19]]
+    assert [len(c) for c in _chunks(UNEVEN, 3)] == [2, 2] + [1] * 10  # 12 chunks: 2 of them larger
+    assert _chunks(3, 2) == [[0], [1], [2]]  # never an empty chunk
+    for n, workers in [(1, 1), (7, 2), (50, 3), (101, 4)]:
+        assert sum(_chunks(n, workers), []) == list(range(n))
+
+
+def test_jobs_3_with_uneven_chunks_writes_the_same_bytes(tmp_path: Path) -> None:
+    # 14 replications over 3 workers: 12 chunks of 2 and 1 replications, finishing out of order
+    assert len({len(c) for c in _chunks(UNEVEN, 3)}) == 2
+    serial = run_cli(tmp_path / "jobs1", "--jobs", "1", replications=UNEVEN)
+    assert run_cli(tmp_path / "jobs3", "--jobs", "3", replications=UNEVEN) == serial
 
 
 def test_jobs_2_with_merged_demand_streams_writes_the_same_bytes(tmp_path: Path) -> None:
@@ -104,9 +115,27 @@ def test_dask_cluster_runs_several_scenarios_like_local(dask_scheduler: str) -> 
 
 
 def test_dask_executor_knows_the_cluster_size_and_checks_the_code(dask_scheduler: str) -> None:
-    from sim.runner import _chunks, executor_for, source_fingerprint
+    from sim.runner import executor_for, source_fingerprint
 
     with executor_for(1, dask_scheduler) as ex:
         assert ex.sim_workers == 2  # two single-threaded workers: work is cut for both
         assert ex.submit(source_fingerprint).result() == source_fingerprint()
-    assert len(_chunks(20, 2)) == 8 and sorted(len(c) for c in _chunks(20, 2)) == [2] * 4 + [3] * 4
+
+
+def test_dask_workers_with_other_code_are_refused(dask_scheduler: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from distributed import Client
+
+    from sim.runner import executor_for
+
+    asked = []
+
+    def stale_run(self: Client, function, *args, **kwargs) -> dict[str, str]:
+        """What Client.run returns when every worker has another copy of sim."""
+        asked.append(function.__name__)
+        return {address: "0" * 64 for address in self.nthreads()}
+
+    monkeypatch.setattr(Client, "run", stale_run)
+    with pytest.raises(RunError, match="Dask workers run other sim code than this machine: tcp://"):
+        with executor_for(1, dask_scheduler):
+            pytest.fail("a stale cluster must not yield an executor")
+    assert asked == ["source_fingerprint"]

@@ -11,7 +11,6 @@ from scipy import stats
 from sim.theory import (
     BaseStockResult,
     backorder_moments,
-    depot_pipeline_exact_when_central_empty,
     machine_repairman,
     metric,
     negbin_base_stock,
@@ -83,7 +82,7 @@ def test_palm_far_tail_keeps_relative_precision() -> None:
     exact = float(((k - 30) * stats.poisson(2.0).pmf(k)).sum())
     assert exact > 0
     assert r.expected_backorders == pytest.approx(exact, rel=1e-8)
-    assert 1.0 - r.fill_rate < 1e-20 or r.fill_rate == 1.0
+    assert r.fill_rate == 1.0  # P(N > 29) is below double precision
 
 
 def test_palm_rejects_bad_input() -> None:
@@ -222,7 +221,6 @@ def test_metric_central_delay_hand_case() -> None:
 def test_vari_metric_moments(s0: int) -> None:
     vm = metric(RATES, TRANS, STOCKS, 10.0, s0, method="vari-metric")
     m = metric(RATES, TRANS, STOCKS, 10.0, s0, method="metric")
-    assert vm.central_delay == pytest.approx(m.central_delay)
     for a, b, var in zip(vm.depots, m.depots, vm.depot_pipeline_variance):
         assert a.pipeline_mean == pytest.approx(b.pipeline_mean, rel=1e-12)  # same mean
         assert var >= a.pipeline_mean * (1 - 1e-12)
@@ -255,8 +253,7 @@ def test_metric_central_empty_is_exact_palm(method: str) -> None:
     m = metric(RATES, TRANS, STOCKS, t0, 0, method=method)  # type: ignore[arg-type]
     assert m.central_delay == pytest.approx(t0, rel=1e-12)
     for r, lam, t, s, var in zip(m.depots, RATES, TRANS, STOCKS, m.depot_pipeline_variance):
-        exact = depot_pipeline_exact_when_central_empty(lam, t, t0, s)
-        _assert_same(r, exact, rel=1e-9)
+        _assert_same(r, palm(lam, t + t0, s), rel=1e-9)
         assert var == pytest.approx(lam * (t + t0), rel=1e-9)
 
 

@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from sim.cli import UsageError
+from sim.commands.common import add_executor_options, executing_for
 from sim.output import now_utc, write_folder
 from sim.regression import (
     BASELINE_DEFAULT,
@@ -21,7 +22,6 @@ from sim.regression import (
     run_suite,
     total_replications,
 )
-from sim.runner import executing
 from sim.table import render
 
 NAME = "baseline"
@@ -32,9 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("suite", nargs="?", default=str(SUITE_DEFAULT), help=f"suite file (default {SUITE_DEFAULT})")
     p.add_argument("--message", "-m", default=None, help="why the baseline changes (required; kept in the manifest)")
     p.add_argument("--baseline", default=str(BASELINE_DEFAULT), help=f"baseline folder to write (default {BASELINE_DEFAULT})")
-    p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (results identical to serial)")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    add_executor_options(p)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -44,7 +42,7 @@ def main(args: argparse.Namespace) -> int:
     suite = load_suite(args.suite)
     folder = Path(args.baseline)
     ensure_replaceable(folder, MANIFEST)
-    with executing(total_replications(suite), "baseline", args.jobs, args.scheduler, False if args.quiet else None) as (ex, workers, tick):
+    with executing_for(args, total_replications(suite), "baseline") as (ex, workers, tick):
         runs = run_suite(suite, ex, workers, tick)
     files = baseline_files(suite, runs, message, now_utc())
     write_folder(folder, files)

@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from sim.commands.common import add_executor_options, executing_for
 from sim.junit import Case, TestSuite, junit_xml
 from sim.kpis import describe
 from sim.output import dumps_json, write_folder
@@ -26,7 +27,6 @@ from sim.regression import (
     run_suite,
     total_replications,
 )
-from sim.runner import executing
 from sim.table import number, render
 
 NAME = "check"
@@ -46,9 +46,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="run under another root seed than the baseline's, to see seed noise (the exact verdict then reports a change)",
     )
-    p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (results identical to serial)")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    add_executor_options(p)
 
 
 # ---- formatting ----------------------------------------------------------------------
@@ -274,7 +272,7 @@ def main(args: argparse.Namespace) -> int:
     baseline = read_baseline(args.baseline, suite)
     out = Path(args.out)
     ensure_replaceable(out, FILES[0])
-    with executing(total_replications(suite), "check", args.jobs, args.scheduler, False if args.quiet else None) as (ex, workers, tick):
+    with executing_for(args, total_replications(suite), "check") as (ex, workers, tick):
         runs = run_suite(suite, ex, workers, tick)
     report = compare(suite, baseline, runs, args.strict_exact)
     write_folder(

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from pathlib import Path
 
+from sim.cli import UsageError
+from sim.kpis import CATALOGUE, REGION_PREFIX, known
+from sim.runner import RunResult, executing, run_scenarios
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 
 
+def add_executor_options(p: argparse.ArgumentParser) -> None:
+    """--jobs, --scheduler, --quiet."""
+    p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (results identical to serial)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+
+
 def add_run_options(p: argparse.ArgumentParser) -> None:
-    """--replications, --seed, --set, --jobs, --scheduler."""
+    """--replications, --seed, --set, then the executor options."""
     p.add_argument("--replications", "-n", type=int, default=None, help="replications (default: the file's)")
     p.add_argument("--seed", type=int, default=None, help="root seed (default: the file's)")
     p.add_argument(
@@ -21,11 +34,75 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         metavar="PATH=VALUE",
         help="override a field, e.g. sites[Chengdu-1].downtime_cost_per_h=5000 (repeatable)",
     )
-    p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (results identical to serial)")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    add_executor_options(p)
 
 
 def load(path: str, overrides: list[str] | None = None) -> Scenario:
     """Load and validate a scenario file (raises ScenarioError)."""
     return load_scenario(Path(path), overrides or [])
+
+
+def _schema_bound(field: str, which: str) -> int | None:
+    """The ``ge``/``le`` bound the scenario schema puts on an integer field."""
+    for constraint in Scenario.model_fields[field].metadata:
+        value = getattr(constraint, which, None)
+        if value is not None:
+            return int(value)
+    return None
+
+
+def check_run_options(args: argparse.Namespace) -> None:
+    """Raise UsageError when --seed or --replications is outside what a scenario file allows."""
+    lowest_seed = _schema_bound("seed", "ge")
+    if args.seed is not None and lowest_seed is not None and args.seed < lowest_seed:
+        raise UsageError(f"--seed must be at least {lowest_seed} (got {args.seed})")
+    if args.replications is not None:
+        lo, hi = _schema_bound("replications", "ge") or 1, _schema_bound("replications", "le")
+        if args.replications < lo:
+            raise UsageError(f"--replications must be at least {lo} (got {args.replications})")
+        if hi is not None and args.replications > hi:
+            raise UsageError(f"--replications must be at most {hi:,} (got {args.replications:,})")
+
+
+def apply_run_options(scenarios: Sequence[Scenario], args: argparse.Namespace) -> list[Scenario]:
+    """Every scenario with one seed and replication count: --seed/--replications, else the first scenario's.
+
+    Sharing them gives common random numbers across the scenarios.
+    """
+    check_run_options(args)
+    seed = args.seed if args.seed is not None else scenarios[0].seed
+    n = args.replications if args.replications is not None else scenarios[0].replications
+    return [sc.model_copy(update={"seed": seed, "replications": n}) for sc in scenarios]
+
+
+def load_for_run(files: Sequence[str], args: argparse.Namespace) -> list[Scenario]:
+    """Load ``files`` with the --set overrides and apply --seed/--replications (see :func:`apply_run_options`)."""
+    check_run_options(args)  # before loading: a bad option is reported without the files' problems
+    return apply_run_options([load_scenario(f, args.overrides) for f in files], args)
+
+
+def check_kpis(kpis: Sequence[str], columns: Sequence[str] | None = None) -> None:
+    """Raise UsageError naming every unknown KPI.
+
+    Without ``columns`` a KPI must be a possible column (:func:`sim.kpis.known`); with
+    them (a run's columns) it must be one of them.
+    """
+    bad = [k for k in kpis if (k not in columns if columns is not None else not known(k))]
+    if bad:
+        listed = list(columns) if columns is not None else [*CATALOGUE, f"{REGION_PREFIX}<region>"]
+        raise UsageError(f"unknown KPI{'s' if len(bad) > 1 else ''}: {', '.join(bad)}; known: {', '.join(listed)}")
+
+
+@contextmanager
+def executing_for(
+    args: argparse.Namespace, total: int, label: str
+) -> Iterator[tuple[Executor | None, int, Callable[[int], None]]]:
+    """:func:`sim.runner.executing` for the --jobs/--scheduler/--quiet options."""
+    with executing(total, label, args.jobs, args.scheduler, False if args.quiet else None) as run:
+        yield run
+
+
+def run_all(scenarios: Sequence[Scenario], label: str, args: argparse.Namespace) -> list[RunResult]:
+    """Run every scenario with its own seed and replications on the executor of the options."""
+    with executing_for(args, sum(sc.replications for sc in scenarios), label) as (ex, workers, tick):
+        return run_scenarios(scenarios, executor=ex, workers=workers, progress=tick)

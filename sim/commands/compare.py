@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sim.cli import UsageError
-from sim.commands.common import add_run_options
+from sim.commands.common import add_run_options, check_kpis, load_for_run, run_all
 from sim.compare import (
     Comparison,
     compare,
@@ -19,12 +19,9 @@ from sim.compare import (
     terminal_table,
     verdict,
 )
-from sim.kpis import CATALOGUE
-from sim.output import code_version, dumps_json, now_utc, package_versions, replications_csv, write_folder
+from sim.output import dumps_json, now_utc, replications_csv, write_folder
 from sim.report import Figure, compare_report
-from sim.runner import executing, run_scenarios
-from sim.scenario.loader import load_scenario, resolved_yaml, scenario_hash
-from sim.scenario.schema import Scenario
+from sim.scenario.loader import resolved_yaml, scenario_hash
 
 NAME = "compare"
 HELP = "run scenarios with common random numbers and compare them (table, figures, HTML report)"
@@ -36,15 +33,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help=f"output folder (default {DEFAULT_OUT}/)")
     p.add_argument("--kpis", nargs="+", default=None, metavar="KPI", help="KPIs of the printed table and report table")
     add_run_options(p)
-
-
-def check_kpis(kpis: Sequence[str], known: Sequence[str]) -> None:
-    """Raise UsageError naming every unknown KPI."""
-    bad = [k for k in kpis if k not in known]
-    if bad:
-        raise UsageError(
-            f"unknown KPI{'s' if len(bad) > 1 else ''}: {', '.join(bad)}; known: {', '.join(known)}"
-        )
 
 
 def figures(comparison: Comparison) -> list[tuple[Figure, dict[str, bytes]]]:
@@ -99,15 +87,13 @@ def figures(comparison: Comparison) -> list[tuple[Figure, dict[str, bytes]]]:
 
 def output_files(
     comparison: Comparison,
+    words: Sequence[str],
     kpis: Sequence[str],
-    files: Sequence[str],
     overrides: Sequence[str],
-    hashes: Sequence[str],
     jobs: int,
     started: datetime,
 ) -> dict[str, str | bytes]:
-    """Every file of the output folder."""
-    words = verdict(comparison)
+    """Every file of the output folder; ``words`` is the verdict."""
     out: dict[str, str | bytes] = {
         "comparison.csv": comparison_csv(comparison),
         "comparison.json": dumps_json(comparison_json(comparison, words)),
@@ -119,36 +105,36 @@ def output_files(
     for fig, data in rendered:
         out[f"figures/{fig.name}.png"] = data["png"]
         out[f"figures/{fig.name}.svg"] = data["svg"]
+    hashes = [scenario_hash(alt.result.scenario) for alt in comparison.alternatives]
+    man = manifest(
+        started,
+        now_utc(),
+        command="compare",
+        seed=comparison.seed,
+        replications=comparison.replications,
+        scenarios=[
+            {"label": a.label, "name": a.result.scenario.name, "file": a.file, "scenario_hash": h, "folder": f"scenarios/{a.folder}"}
+            for a, h in zip(comparison.alternatives, hashes)
+        ],
+        overrides=list(overrides),
+        jobs=jobs,
+        wall_time_s=round(comparison.baseline.result.wall_time_s, 3),
+    )
     provenance = {
         "seed": str(comparison.seed),
         "replications": f"{comparison.replications} per scenario (indices 0 to {comparison.replications - 1})",
         "statistics window": f"{comparison.baseline.result.scenario.window_h:,.0f} h after a warm-up of "
         f"{comparison.baseline.result.scenario.warmup_h:,.0f} h",
         "confidence level": "95% (Student t)",
-        "code version": code_version(),
-        "packages": ", ".join(f"{k} {v}" for k, v in package_versions().items()),
+        "code version": man["code_version"],
+        "packages": ", ".join(f"{k} {v}" for k, v in man["packages"].items()),
     }
-    for alt, file, h in zip(comparison.alternatives, files, hashes):
-        provenance[f"scenario {alt.label}"] = f"{file} (resolved: scenarios/{alt.folder}/scenario.yaml; sha256 {h[:16]}…)"
+    for alt, h in zip(comparison.alternatives, hashes):
+        provenance[f"scenario {alt.label}"] = f"{alt.file} (resolved: scenarios/{alt.folder}/scenario.yaml; sha256 {h[:16]}…)"
     if overrides:
         provenance["overrides (--set)"] = "; ".join(overrides)
     out["report.html"] = compare_report(comparison, words, kpis, [f for f, _ in rendered], provenance)
-    out["manifest.json"] = dumps_json(
-        manifest(
-            started,
-            now_utc(),
-            command="compare",
-            seed=comparison.seed,
-            replications=comparison.replications,
-            scenarios=[
-                {"label": a.label, "name": a.result.scenario.name, "file": f, "scenario_hash": h, "folder": f"scenarios/{a.folder}"}
-                for a, f, h in zip(comparison.alternatives, files, hashes)
-            ],
-            overrides=list(overrides),
-            jobs=jobs,
-            wall_time_s=round(comparison.baseline.result.wall_time_s, 3),
-        )
-    )
+    out["manifest.json"] = dumps_json(man)
     return out
 
 
@@ -156,26 +142,19 @@ def main(args: argparse.Namespace) -> int:
     if len(args.files) < 2:
         raise UsageError("compare needs at least two scenario files")
     if args.kpis:
-        check_kpis(args.kpis, list(CATALOGUE))  # per-region KPIs are checked after the run
-    scenarios: list[Scenario] = [load_scenario(f, args.overrides) for f in args.files]
-    seed = args.seed if args.seed is not None else scenarios[0].seed
-    n = args.replications if args.replications is not None else scenarios[0].replications
-    if n < 1:
-        raise UsageError("--replications must be at least 1")
-    scenarios = [sc.model_copy(update={"seed": seed, "replications": n}) for sc in scenarios]
+        check_kpis(args.kpis)  # whether each could be a KPI; that the run has it is checked after the run
+    scenarios = load_for_run(args.files, args)
     started = now_utc()
-    with executing(n * len(scenarios), "compare", args.jobs, args.scheduler, False if args.quiet else None) as (ex, workers, tick):
-        results = run_scenarios(scenarios, n, seed, ex, workers, tick)
+    results = run_all(scenarios, "compare", args)
     comparison = compare(results, args.files)
     kpis = args.kpis or default_kpis(comparison)
     check_kpis(kpis, comparison.names())
-    hashes = [scenario_hash(sc) for sc in scenarios]
+    words = verdict(comparison)
     out = Path(args.out) if args.out else DEFAULT_OUT
-    files = output_files(comparison, kpis, args.files, args.overrides, hashes, args.jobs, started)
-    write_folder(out, files)
+    write_folder(out, output_files(comparison, words, kpis, args.overrides, args.jobs, started))
     print(terminal_table(comparison, kpis))
     print()
-    for line in verdict(comparison)[1:]:
+    for line in words[1:]:
         print("- " + line)
     print(f"\nresults written to {out}/ — open {out / 'report.html'} in a browser")
     return 0

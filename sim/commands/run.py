@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.commands.common import add_run_options, load
-from sim.kpis import HEADLINE, describe
+from sim.commands.common import add_run_options, load_for_run, run_all
+from sim.kpis import describe, table_kpis
 from sim.output import now_utc, run_files, write_folder
-from sim.runner import RunError, run_scenario
 from sim.scenario.loader import resolved_yaml, scenario_hash
 from sim.stats import summarize
 from sim.table import number, render
@@ -26,10 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def headline(result) -> str:  # type: ignore[no-untyped-def]
     """The headline KPIs as a table: mean ± 95% half-width."""
     rows = []
-    names = [k for k in HEADLINE if k in result.kpis] + [
-        k for k in result.kpis if k.startswith("within_promise_share.")
-    ]
-    for k in names:
+    for k in table_kpis(result.kpis):
         s = summarize(result.column(k))
         meta = describe(k)
         unit = "" if meta.unit in ("share", "count", "money") else meta.unit
@@ -41,20 +37,9 @@ def headline(result) -> str:  # type: ignore[no-untyped-def]
 
 
 def main(args: argparse.Namespace) -> int:
-    scenario = load(args.file, args.overrides)
-    if args.seed is not None:
-        scenario = scenario.model_copy(update={"seed": args.seed})
-    if args.replications is not None:
-        if args.replications < 1:
-            raise RunError(f"--replications must be at least 1 (got {args.replications})")
-        scenario = scenario.model_copy(update={"replications": args.replications})
+    (scenario,) = load_for_run([args.file], args)
     started = now_utc()
-    result = run_scenario(
-        scenario,
-        jobs=args.jobs,
-        scheduler=args.scheduler,
-        show_progress=False if args.quiet else None,
-    )
+    (result,) = run_all([scenario], scenario.name, args)
     out = Path(args.out) if args.out else Path("results") / scenario.name
     files = run_files(
         result, resolved_yaml(scenario), scenario_hash(scenario), started, source_file=str(args.file), jobs=args.jobs

@@ -9,12 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from sim.cli import UsageError
-from sim.commands.common import add_run_options
-from sim.commands.compare import check_kpis
-from sim.compare import labels_for, manifest
-from sim.kpis import CATALOGUE, describe
+from sim.commands.common import add_run_options, apply_run_options, check_kpis, check_run_options, run_all
+from sim.compare import labels_for, manifest, unit_of
+from sim.kpis import describe
 from sim.output import dumps_json, now_utc, write_folder
-from sim.runner import executing, run_scenarios
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import SET, scenario_hash
 from sim.sweep import (
@@ -70,7 +68,7 @@ def _values(args: argparse.Namespace) -> list[tuple[float, str]]:
 def table(sweep: Sweep, kpi: str) -> str:
     """One KPI: mean ± 95% half-width per value and file."""
     meta = describe(kpi)
-    unit = sweep.currency if meta.unit == "money" else ("%" if meta.unit == "share" else meta.unit)
+    unit = unit_of(kpi, sweep.currency)
     header = [sweep.param, *sweep.labels]
     if len(sweep.labels) >= 2:
         header.append(f"{sweep.labels[1]} − {sweep.labels[0]} (paired)")
@@ -84,7 +82,7 @@ def table(sweep: Sweep, kpi: str) -> str:
             d = sweep.difference(kpi, 0, 1, v)
             row.append(f"{number(d.mean, meta.unit)} ± {number(d.half_width, meta.unit)}" + (" *" if d.significant else ""))
         rows.append(row)
-    title = f"{meta.label} ({unit}), mean ± 95% CI over {sweep.replications} replications" + (
+    title = f"{meta.label}{f' ({unit})' if unit else ''}, mean ± 95% CI over {sweep.replications} replications" + (
         "; * = difference significant at 95%" if len(sweep.labels) >= 2 else ""
     )
     return title + "\n" + render(header, rows)
@@ -124,7 +122,8 @@ def figure(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, bytes]:
 
 
 def main(args: argparse.Namespace) -> int:
-    check_kpis(args.kpis, list(CATALOGUE))
+    check_kpis(args.kpis)
+    check_run_options(args)
     values = _values(args)
     problems = []
     variants = []
@@ -140,14 +139,10 @@ def main(args: argparse.Namespace) -> int:
         variants.append(row)
     if problems:
         raise ScenarioError(problems)
-    seed = args.seed if args.seed is not None else variants[0][0].seed
-    n = args.replications if args.replications is not None else variants[0][0].replications
-    if n < 1:
-        raise UsageError("--replications must be at least 1")
-    flat = [sc.model_copy(update={"seed": seed, "replications": n}) for row in variants for sc in row]
+    flat = apply_run_options([sc for row in variants for sc in row], args)
+    seed, n = flat[0].seed, flat[0].replications
     started = now_utc()
-    with executing(n * len(flat), "sweep", args.jobs, args.scheduler, False if args.quiet else None) as (ex, workers, tick):
-        results = run_scenarios(flat, n, seed, ex, workers, tick)
+    results = run_all(flat, "sweep", args)
     k = len(values)
     grid = tuple(tuple(results[f * k : (f + 1) * k]) for f in range(len(args.files)))
     check_kpis(args.kpis, grid[0][0].kpis)

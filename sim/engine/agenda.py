@@ -86,10 +86,9 @@ class Agenda:
     the calendar's heap, so the heap stays small; the order served is unchanged.
     """
 
-    __slots__ = ("env", "handler", "calendar", "_heap", "_fifo", "_head_cb")
+    __slots__ = ("handler", "calendar", "_heap", "_fifo", "_head_cb")
 
     def __init__(self, env: simpy.Environment, handler: Callable[[Any], None], calendar: Calendar | None = None) -> None:
-        self.env = env
         self.handler = handler
         self.calendar = calendar if calendar is not None else Calendar(env)
         self._heap = self.calendar._heap

@@ -2,8 +2,10 @@
 
 Event budget per machine failure: the failure itself, the restore, the technician's
 return, and the replenishment of the unit used; a backordered demand waits in a deque,
-not in a process. Pending events live in :class:`~sim.engine.agenda.Agenda` queues, so
-SimPy holds only a handful of pending events whatever the fleet size.
+not in a process. Pending items of every kind live in one
+:class:`~sim.engine.agenda.Calendar` behind a single SimPy timeout, so SimPy holds only a
+handful of pending events whatever the fleet size; demand streams of all depots are one
+merged item (:class:`~sim.engine.demand.DemandMerge`).
 
 Dispatch order for a part: the assigned depot's stock; a lateral transshipment from the
 nearest other depot with stock within the limit; an emergency shipment from central;
@@ -31,7 +33,6 @@ from sim.engine.stock import Bin, Levels
 from sim.engine.tally import Tally
 from sim.engine.technicians import TechnicianPool
 from sim.rng import Streams
-
 
 
 @contextmanager
@@ -175,13 +176,10 @@ class Replication:
             self.trace.clear()
 
     def _check(self) -> None:
-        for row in self.bins:
-            for b in row:
-                if not b.balanced():
-                    raise AssertionError("stock conservation violated at a depot")
-        for b in self.central or ():
-            if not b.balanced():
-                raise AssertionError("stock conservation violated at central")
+        for echelon, levels_by_part in (("a depot", self.depot_levels), ("central", self.central_levels)):
+            for levels in levels_by_part:
+                if not all(b.balanced() for b in levels.bins):
+                    raise AssertionError(f"stock conservation violated at {echelon}")
 
     # ------------------------------------------------------------------ failures
     def _fail(self, i: int) -> None:

@@ -159,12 +159,12 @@ def _message(err: Any, loc: tuple[str | int, ...], model: type[BaseModel], bad_k
     elif kind == "list_type":
         msg = f"expected a list, got {err['input']!r}"
     elif kind == "union_tag_not_found":
-        tags = [t for m in _members(_type_at(model, loc)) for t in _literals(m)]
+        tags = [t for m in members(_type_at(model, loc)) for t in _literals(m)]
         msg = f"missing key {err['ctx']['discriminator']}" + (f" (one of: {', '.join(tags)})" if tags else "")
     return f"invalid key: {msg}" if bad_key else msg
 
 
-def _unwrap(tp: Any) -> Any:
+def unwrap(tp: Any) -> Any:
     """Strip ``Annotated`` and ``| None`` from a type."""
     while True:
         if get_origin(tp) is Annotated:
@@ -176,11 +176,16 @@ def _unwrap(tp: Any) -> Any:
             return tp
 
 
-def _members(tp: Any) -> list[Any]:
+def is_model(tp: Any) -> bool:
+    """True for a pydantic model class."""
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def members(tp: Any) -> list[Any]:
     """The model classes of a union (or the one model)."""
-    tp = _unwrap(tp)
+    tp = unwrap(tp)
     args = get_args(tp) if get_origin(tp) in (Union, types.UnionType) else (tp,)
-    return [a for a in map(_unwrap, args) if isinstance(a, type) and issubclass(a, BaseModel)]
+    return [a for a in map(unwrap, args) if is_model(a)]
 
 
 def _literals(model: type[BaseModel]) -> list[str]:
@@ -192,15 +197,15 @@ def _type_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> Any:
     """The declared type at a pydantic ``loc`` below ``model``; None when it cannot be told."""
     tp: Any = model
     for el in loc:
-        tp = _unwrap(tp)
-        members = _members(tp)
+        tp = unwrap(tp)
+        models = members(tp)
         if get_origin(tp) in (list, dict):
             tp = get_args(tp)[-1]
-        elif len(members) == 1:
-            fields = members[0].model_fields
+        elif len(models) == 1:
+            fields = models[0].model_fields
             tp = next((f.annotation for n, f in fields.items() if el in (n, f.alias)), None)
-        elif members:  # a discriminated union: the loc names the member by its tag
-            tp = next((m for m in members if el in _literals(m)), None)
+        elif models:  # a discriminated union: the loc names the member by its tag
+            tp = next((m for m in models if el in _literals(m)), None)
         else:
             return None
     return tp
@@ -208,8 +213,8 @@ def _type_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> Any:
 
 def _field_names(tp: Any) -> list[str]:
     """Keys a model accepts (aliases where set)."""
-    members = _members(tp) if tp is not None else []
-    return [f.alias or n for n, f in members[0].model_fields.items()] if len(members) == 1 else []
+    models = members(tp) if tp is not None else []
+    return [f.alias or n for n, f in models[0].model_fields.items()] if len(models) == 1 else []
 
 
 # --------------------------------------------------------------------------------------
@@ -245,8 +250,8 @@ def _salvage_value(tp: Any, value: Any) -> tuple[bool, Any]:
         return True, TypeAdapter(tp).validate_python(value)
     except ValidationError:
         pass
-    tp = _unwrap(tp)
-    members = _members(tp)
+    tp = unwrap(tp)
+    models = members(tp)
     if get_origin(tp) is list and isinstance(value, list):
         items = [_salvage_value(get_args(tp)[0], v) for v in value]
         return (True, [v for _, v in items]) if all(ok for ok, _ in items) else (False, None)
@@ -254,14 +259,14 @@ def _salvage_value(tp: Any, value: Any) -> tuple[bool, Any]:
         key_tp, value_tp = get_args(tp)
         entries = [(_salvage_value(key_tp, k), _salvage_value(value_tp, v)) for k, v in value.items()]
         return True, {k: v for (k_ok, k), (v_ok, v) in entries if k_ok and v_ok}
-    if len(members) == 1 and isinstance(value, dict):
-        return True, salvage(members[0], value)
+    if len(models) == 1 and isinstance(value, dict):
+        return True, salvage(models[0], value)
     return False, None
 
 
 def _empty(tp: Any) -> Any:
     """A harmless stand-in for a missing or invalid required value."""
-    tp = _unwrap(tp)
+    tp = unwrap(tp)
     origin = get_origin(tp) or tp
     stand_ins: dict[Any, Any] = {list: [], dict: {}, int: 0, float: 0.0, str: "", bool: False}
     return stand_ins.get(origin) if isinstance(origin, type) else None

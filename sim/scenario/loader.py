@@ -27,7 +27,7 @@ from sim.scenario.schema import Scenario
 
 __all__ = [
     "Origin", "Origins", "apply_overrides", "load_scenario", "load_scenario_data",
-    "resolved_yaml", "scenario_hash", "validate_data",
+    "read_yaml", "resolved_yaml", "scenario_hash", "validate_data",
 ]
 
 Origins = dict[DataPath, Origin]
@@ -334,6 +334,28 @@ def _read(path: str | Path, overrides: Sequence[str]) -> tuple[dict[str, Any], O
         return {}, origins, reader.problems, False, reader.base
     data = _flatten(root, (), origins)
     return data, origins, reader.problems + apply_overrides(data, origins, overrides), True, reader.base
+
+
+def read_yaml(path: str | Path, what: str = "file") -> tuple[Any, Origins, list[Problem]]:
+    """One YAML file read by the rules of scenario files, without ``extends`` or overrides.
+
+    Returns the plain data (None when the file cannot be read or its top level is no
+    mapping), the file and line of every data path, and the problems found: syntax errors,
+    duplicate keys written in one mapping (a key that overrides one merged in with
+    ``<<: *anchor`` is not a duplicate), unsupported tags. ``what`` names the file in the
+    message when it cannot be read ("cannot read suite file: ...").
+    """
+    file = str(path)
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
+        return None, {}, [Problem(file, None, "", f"cannot read {what}: {reason}")]
+    reader = _Reader()
+    root = reader.parse(file, text)
+    origins: Origins = {}
+    data = _flatten(root, (), origins) if root is not None else None
+    return data, origins, reader.problems
 
 
 def load_scenario_data(path: str | Path, overrides: Sequence[str] = ()) -> tuple[dict[str, Any], Origins]:

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sim.scenario import schema
+from sim.scenario.errors import is_model, unwrap
 
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "scenario-reference.md"
 
@@ -31,9 +32,9 @@ A scenario is one YAML file (UTF-8) whose top level is a mapping. Unknown keys a
 Units live in the field names: `_h` hours, `_km` kilometres, `_kmh` km per hour,
 `_per_year` per year, `_per_h` per hour. Money is in the scenario's `currency`.
 
-- **name**: text of 1 to 120 characters, without `[`, `]` or `=`, not starting with a space
-  or `.`. Named items (parts, sites, depots, ...) are lists of mappings with a `name` key,
-  and other sections refer to them by name.
+- **name**: text of 1 to 120 characters, without `[`, `]`, `=` or `*`, not starting with
+  white space or `.`, not ending with white space. Named items (parts, sites, depots, ...)
+  are lists of mappings with a `name` key, and other sections refer to them by name.
 - **distribution**: a duration in hours, written as a mapping whose `dist` key picks the
   family, e.g. `{dist: exponential, mean: 1000}`; see [Distributions](#distributions).
 
@@ -46,16 +47,18 @@ Units live in the field names: `_h` hours, `_km` kilometres, `_kmh` km per hour,
   including an empty list, replaces the base's value.
 - `--set PATH=VALUE` on the command line changes one value after merging, e.g.
   `--set sites[Chengdu-1].downtime_cost_per_h=5000`, `--set depots[0].base_stock.jaw=3`,
-  `--set seed=7`. `[NAME]` picks a list item by name, `[INDEX]` by position (from 0); the
-  value is read as YAML, so `--set 'central.transport_lead_time_h={dist: gamma, mean: 48, cv: 0.5}'`
-  works.
+  `--set seed=7`. `[NAME]` picks a list item by name, `[INDEX]` by position (from 0), and
+  `[*]` every item of a list or every key of a mapping (quote it for the shell:
+  `--set 'sites[*].downtime_cost_per_h=5000'`). The value is read as YAML, so
+  `--set 'central.transport_lead_time_h={dist: gamma, mean: 48, cv: 0.5}'` works.
 - Mapping keys are read as the text written: `2000:` is the name `"2000"`.
 - Every mistake is reported at once, as `file:line: path: message`.
 """
 
 
 def _strip(tp: Any) -> tuple[Any, list[Any]]:
-    """Remove ``Annotated`` layers; return the bare type and the constraints found."""
+    """Remove ``Annotated`` layers; return the bare type and the constraints found (which
+    ``errors.unwrap`` drops)."""
     found: list[Any] = []
     while get_origin(tp) is Annotated:
         tp, *meta = get_args(tp)
@@ -64,15 +67,10 @@ def _strip(tp: Any) -> tuple[Any, list[Any]]:
     return tp, found
 
 
-def _is_model(tp: Any) -> bool:
-    """True for a pydantic model class."""
-    return isinstance(tp, type) and issubclass(tp, BaseModel)
-
-
 def _is_distribution(tp: Any) -> bool:
     tp, _ = _strip(tp)
     args = get_args(tp) if get_origin(tp) in (Union, types.UnionType) else ()
-    return len(args) > 1 and all(_is_model(a) and "dist" in a.model_fields for a in args)
+    return len(args) > 1 and all(is_model(a) and "dist" in a.model_fields for a in args)
 
 
 def _bounds(meta: Sequence[Any]) -> str:
@@ -109,7 +107,7 @@ def type_text(tp: Any, meta: Sequence[Any] = ()) -> str:
         return f"list of {type_text(args[0])}" + (f", {bound}" if bound else "")
     if origin is dict:
         return f"mapping {type_text(args[0])} → {type_text(args[1])}"
-    if _is_model(tp):
+    if is_model(tp):
         return f"[{tp.__name__}](#{tp.__name__.lower()})"
     if tp is str and any(getattr(m, "pattern", None) for m in meta):
         return "name"
@@ -132,7 +130,7 @@ def _default(field: FieldInfo) -> str:
     if field.is_required():
         return "**required**"
     factory = field.default_factory
-    if isinstance(factory, type) and _is_model(factory):  # a whole section of defaults
+    if is_model(factory):  # a whole section of defaults
         return f"see [{factory.__name__}](#{factory.__name__.lower()})"
     return _value(field.get_default(call_default_factory=True))
 
@@ -141,9 +139,9 @@ def _description(field: FieldInfo) -> str:
     """A field's description, else its model's docstring, as one table cell."""
     text = field.description or ""
     if not text:
-        tp, _ = _strip(field.annotation)
+        tp = unwrap(field.annotation)
         item = get_args(tp)[0] if get_origin(tp) is list else tp
-        text = _first_line(item.__doc__) if _is_model(item) else ""
+        text = _first_line(item.__doc__) if is_model(item) else ""
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -172,14 +170,12 @@ def _walk(
     uses.setdefault(model, []).append(path)
     for name, field in model.model_fields.items():
         here = f"{path}.{field.alias or name}".lstrip(".")
-        tp, _ = _strip(field.annotation)
-        if get_origin(tp) in (Union, types.UnionType) and type(None) in get_args(tp):
-            tp, _ = _strip(next(a for a in get_args(tp) if a is not type(None)))
+        tp = unwrap(field.annotation)
         if get_origin(tp) is list:
-            tp, here = _strip(get_args(tp)[0])[0], here + "[]"
+            tp, here = unwrap(get_args(tp)[0]), here + "[]"
         if _is_distribution(tp):
             dists[here] = list(get_args(tp))
-        elif _is_model(tp):
+        elif is_model(tp):
             if tp in uses:
                 uses[tp].append(here)
             else:

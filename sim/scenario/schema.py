@@ -286,7 +286,7 @@ class TravelLeg(Model):
     time_h: NonNegFloat = Field(description="Driving time, hours (handling or mobilisation is added).")
     distance_km: NonNegFloat | None = Field(None, description="Road distance, km (for freight); default from coordinates.")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)  # merged with Model's settings
 
 
 class Travel(Model):
@@ -402,27 +402,23 @@ class Scenario(Model):
                 out.append((("sites", i, "depot"), f"unknown depot {s.depot!r}"))
             if s.service_plan is not None and s.service_plan not in plan_names:
                 out.append((("sites", i, "service_plan"), f"unknown service plan {s.service_plan!r}"))
-        needs_geo = not self.travel.table
         for i, d in enumerate(self.depots):
             for part in d.base_stock:
                 if part not in part_names:
                     out.append((("depots", i, "base_stock", part), f"unknown part {part!r}"))
-            if d.technicians == 0 and self.sites and any(
-                (s.depot == d.name) for s in self.sites
-            ):
+            if d.technicians == 0 and any(s.depot == d.name for s in self.sites):
                 out.append((("depots", i, "technicians"), "depot has assigned sites but no technicians"))
+            if d.name in site_names:
+                out.append((("depots", i, "name"), f"{d.name!r} is also a site name: place names must be unique"))
         if self.central.base_stock is not None:
             for part in self.central.base_stock:
                 if part not in part_names:
                     out.append((("central", "base_stock", part), f"unknown part {part!r}"))
             if self.central.factory_lead_time_h is None:
                 out.append((("central", "factory_lead_time_h"), "required when central.base_stock is set"))
-        if needs_geo and self.dispatch.emergency.enabled and (self.central.lat is None or self.central.lon is None):
-            if self.freight.emergency_cost_per_km > 0:
-                out.append((("central", "lat"), "central lat/lon needed to price emergency freight per km"))
-        for i, d in enumerate(self.depots):
-            if d.name in site_names:
-                out.append((("depots", i, "name"), f"{d.name!r} is also a site name: place names must be unique"))
+        emergency_per_km = self.dispatch.emergency.enabled and self.freight.emergency_cost_per_km > 0
+        if emergency_per_km and not self.travel.table and (self.central.lat is None or self.central.lon is None):
+            out.append((("central", "lat"), "central lat/lon needed to price emergency freight per km"))
         if self.central.name in site_names | depot_names:
             out.append((("central", "name"), f"{self.central.name!r} is also a site or depot name"))
         places = site_names | depot_names | {self.central.name}
