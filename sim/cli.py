@@ -13,18 +13,15 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from sim import __version__
+from sim.commands import UsageError
 from sim.runner import RunError
 from sim.scenario.errors import ScenarioError
 
 COMMANDS = ("run", "validate", "compare", "sweep", "check", "baseline")
 
 
-class UsageError(Exception):
-    """A command was given options it cannot work with."""
-
-
 def _modules() -> list[ModuleType]:
-    """The sub-command modules, imported when the parser is built (they import this module)."""
+    """The sub-command modules, imported when the parser is built."""
     return [importlib.import_module(f"sim.commands.{name}") for name in COMMANDS]
 
 

@@ -2,3 +2,7 @@
 
 Each module has ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``main(args) -> int``.
 """
+
+
+class UsageError(Exception):
+    """A command was given options it cannot work with."""

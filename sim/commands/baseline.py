@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli import UsageError
+from sim.commands import UsageError
 from sim.commands.common import add_executor_options, executing_for
 from sim.output import now_utc, write_folder
 from sim.regression import (

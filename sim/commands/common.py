@@ -8,7 +8,7 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
 
-from sim.cli import UsageError
+from sim.commands import UsageError
 from sim.kpis import CATALOGUE, REGION_PREFIX, known
 from sim.runner import RunResult, executing, run_scenarios
 from sim.scenario.loader import load_scenario

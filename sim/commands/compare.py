@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sim.cli import UsageError
+from sim.commands import UsageError
 from sim.commands.common import add_run_options, check_kpis, load_for_run, run_all
 from sim.compare import (
     Comparison,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.cli import UsageError
+from sim.commands import UsageError
 from sim.commands.common import add_run_options, apply_run_options, check_kpis, check_run_options, run_all
 from sim.compare import labels_for, manifest, unit_of
 from sim.kpis import describe
