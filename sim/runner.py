@@ -23,6 +23,7 @@ import numpy as np
 
 from sim.build import Network, build
 from sim.engine.model import Replication
+from sim.kpis import evaluate
 from sim.scenario.schema import Scenario
 
 
@@ -51,12 +52,15 @@ class RunResult:
 
 
 def replicate(net: Network, seed: int, replications: Sequence[int]) -> list[tuple[dict[str, float], dict[int, int]]]:
-    """Run some replications of a network; a task for an executor."""
+    """Run some replications of a network; a task for an executor.
+
+    Each replication's physical outcome is priced into its ledger and read into its KPI
+    row (:func:`sim.kpis.evaluate`); the restore-time histogram comes along for pooling.
+    """
     out = []
     for r in replications:
-        rep = Replication(net, seed, r)
-        kpis = rep.run()
-        out.append((kpis, rep.tally.hist))
+        outcome = Replication(net, seed, r).run()
+        out.append((evaluate(net, outcome), dict(outcome.restore_hist)))
     return out
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sim.build import Network
+from sim.engine.model import Replication
+from sim.kpis import evaluate
 from sim.scenario.schema import Scenario
+
+
+def kpis(net: Network, seed: int, replication: int, check_invariants: bool = False) -> dict[str, float]:
+    """The KPI row of one replication: run it, price its outcome, read the KPIs."""
+    return evaluate(net, Replication(net, seed, replication, check_invariants).run())
 
 
 def single_depot(

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from builders import depot, network, repairman, single_depot
+from builders import depot, kpis, network, repairman, single_depot
 
 from sim.build import build
-from sim.engine.model import run_replication
 from sim.theory import machine_repairman, metric, palm
 
 Z = 4.0
@@ -19,7 +18,7 @@ Z = 4.0
 
 def replicate(scenario, n: int, check: bool = False) -> dict[str, np.ndarray]:
     net = build(scenario)
-    rows = [run_replication(net, scenario.seed, r, check_invariants=check) for r in range(n)]
+    rows = [kpis(net, scenario.seed, r, check_invariants=check) for r in range(n)]
     return {k: np.array([row[k] for row in rows]) for k in rows[0]}
 
 
@@ -111,7 +110,7 @@ def test_conservation_everywhere() -> None:
     for central in ({"lat": 30.0, "lon": 120.0}, {"lat": 30.0, "lon": 120.0, "base_stock": {"jaw": 1, "drive": 0}, "factory_lead_time_h": {"dist": "exponential", "mean": 200}}):
         sc = network(depots, central=central, dispatch={"lateral": {"enabled": True, "max_time_h": 8}})
         for r in range(4):
-            k = run_replication(build(sc), sc.seed, r, check_invariants=True)
+            k = kpis(build(sc), sc.seed, r, check_invariants=True)
             assert abs(sum(k[x] for x in served) - 1) < 1e-12
             for x in served:
                 served[x] += k[x]

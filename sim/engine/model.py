@@ -20,17 +20,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import simpy
-
 from sim.build import Network
 from sim.engine import records
 from sim.distributions import Deterministic
-from sim.engine.agenda import Calendar
+from sim.engine.agenda import Agenda
 from sim.engine.demand import DemandMerge, DepotDemand
-from sim.engine.kpis import compute_kpis
+from sim.engine.environment import CalendarEnvironment
+from sim.engine.outcome import Outcome
 from sim.engine.records import BACKORDER, EMERGENCY, LATERAL, NO_PART, SOURCES, STOCK
 from sim.engine.stock import Bin, Levels
-from sim.engine.tally import Tally
+from sim.engine.tally import YARDSTICKS_H, Tally
 from sim.engine.technicians import TechnicianPool
 from sim.rng import Streams
 
@@ -75,9 +74,10 @@ class Replication:
         self.net = net
         self.streams = Streams(seed, replication)
         self.check = check_invariants
-        self.env = env = simpy.Environment()
+        # one SimPy environment whose one heap holds SimPy's events and the engine's timed items
+        self.env = env = CalendarEnvironment()
         self.trace: list[Any] | None = [] if net.trace else None
-        self.tally = Tally(len(net.regions))
+        self.tally = Tally(len(net.regions), len(net.sites), len(net.parts))
         n_parts = len(net.parts)
         # time-weighted stock levels are summed per part and echelon (all the KPIs need)
         self.depot_levels = [Levels() for _ in range(n_parts)]
@@ -98,13 +98,13 @@ class Replication:
             for d in net.depots
         ]
 
-        self.calendar = cal = Calendar(env)  # one heap, one armed SimPy timeout for everything
-        self.failures = cal.agenda(self._fail)
-        self.restores = cal.agenda(self._restore)
-        self.returns = cal.agenda(self._technician_back)
-        self.departures = cal.agenda(self._technician_request)
-        self.arrivals = cal.agenda(self._replenished)
-        self.central_arrivals = cal.agenda(self._central_replenished)
+        self.calendar = cal = env  # items: cal.push(at, handler, item), or an agenda per handler
+        self.failures = Agenda(env, self._fail)
+        self.restores = Agenda(env, self._restore)
+        self.returns = Agenda(env, self._technician_back)
+        self.departures = Agenda(env, self._technician_request)
+        self.arrivals = Agenda(env, self._replenished)
+        self.central_arrivals = Agenda(env, self._central_replenished)
 
         # machines: operating age, next failure age per component, one stream per component
         machines = net.machines
@@ -164,7 +164,8 @@ class Replication:
 
     def _start_window(self, _event: Any = None) -> None:
         now = self.env.now
-        self.tally = Tally(len(self.net.regions))
+        net = self.net
+        self.tally = Tally(len(net.regions), len(net.sites), len(net.parts))
         for levels in self.depot_levels + self.central_levels:
             levels.start_window(now)
         for pool in self.pools:
@@ -233,11 +234,12 @@ class Replication:
         tally = self.tally
         tally.demands += 1
         part = b.part
-        p = net.parts[part]
-        site = net.sites[job.site] if job is not None else None
-        if site is None or not site.parts_included:
-            tally.parts_revenue += p.price
-        tally.parts_cost += p.unit_cost
+        if job is not None:
+            site = net.sites[job.site]
+            tally.site_part_units[job.site][part] += 1
+        else:
+            site = None
+            tally.stream_part_units[part] += 1
         if b.on_hand > 0:
             b.take(now)
             self._order(b, now)
@@ -249,7 +251,7 @@ class Replication:
                     self._allocated(job, b.depot, now, now)
                 return
             job.source = STOCK
-            tally.freight_normal += site.part_distance_km * net.freight.normal_per_km  # type: ignore[union-attr]
+            tally.normal_km += site.part_distance_km  # type: ignore[union-attr]
             self._allocated(job, b.depot, now, now + site.part_time_h)  # type: ignore[union-attr]
             return
         if site is not None and net.policy.lateral:
@@ -260,7 +262,7 @@ class Replication:
                     self._order(other, now)
                     job.source = LATERAL
                     tally.by_source[LATERAL] += 1
-                    tally.freight_lateral += lane.distance_km * net.freight.lateral_per_km
+                    tally.lateral_km += lane.distance_km
                     self._allocated(job, lane.depot, now, now + lane.time_h)
                     return
         if net.policy.emergency and site is not None:
@@ -273,9 +275,8 @@ class Replication:
                 lead = net.policy.emergency_lead_time.sample(self._lane(f"lane/emergency->{site.name}"))
                 job.source = EMERGENCY
                 tally.by_source[EMERGENCY] += 1
-                tally.freight_emergency += (
-                    net.policy.emergency_cost_per_shipment + site.emergency_distance_km * net.freight.emergency_per_km
-                )
+                tally.emergency_shipments += 1
+                tally.emergency_km += site.emergency_distance_km
                 self._allocated(job, -1, now, now + lead)
                 return
         if job is None:
@@ -309,7 +310,7 @@ class Replication:
     def _order(self, b: Bin, now: float) -> None:
         """One-for-one replenishment order for depot bin ``b`` from central."""
         b.in_transit += 1
-        self.tally.freight_replenishment += self.net.freight.replenishment_per_unit
+        self.tally.replenishment_units += 1
         central = self.central
         if central is None:
             self._ship_to_depot(b, now)
@@ -357,7 +358,7 @@ class Replication:
             job = b.next_waiting(now)
             site = self.net.sites[job.site] if job.site >= 0 else None
             if site is not None:
-                self.tally.freight_normal += site.part_distance_km * self.net.freight.normal_per_km
+                self.tally.normal_km += site.part_distance_km
                 self._allocated(job, b.depot, now, now + site.part_time_h)
             else:
                 self._allocated(job, b.depot, now, now)
@@ -407,16 +408,8 @@ class Replication:
             tally = self.tally
             duration = now - job.fail_t
             tally.restored_outage(duration)
-            tally.outage_outcome(
-                duration,
-                site.promise_h,
-                site.late_penalty_per_h,
-                site.region,
-                site.perishable_threshold_h,
-                site.perishable_loss,
-            )
-            tally.visits += 1
-            tally.visit_fees += site.fee_per_visit
+            tally.outage_outcome(duration, site.promise_h, site.region, site.perishable_threshold_h, job.site)
+            tally.site_visits[job.site] += 1
         if self.trace is not None:
             m = net.machines[i]
             self.trace.append(
@@ -436,8 +429,8 @@ class Replication:
         self.pools[depot].release(self.env.now)
 
     # ------------------------------------------------------------------ run
-    def run(self) -> dict[str, float]:
-        """Simulate to the horizon and return the KPIs of the window."""
+    def run(self) -> Outcome:
+        """Simulate to the horizon and return the physical outcome of the window."""
         net = self.net
         with cyclic_gc_paused():
             self.env.run(until=net.horizon_h)
@@ -452,20 +445,77 @@ class Replication:
                 site = net.sites[job.site]
                 self.open_elapsed_h.append(end - job.fail_t)
                 self.tally.open_outage(
-                    end - job.fail_t,
-                    site.promise_h,
-                    site.late_penalty_per_h,
-                    site.region,
-                    site.perishable_threshold_h,
-                    site.perishable_loss,
+                    end - job.fail_t, site.promise_h, site.region, site.perishable_threshold_h, job.site
                 )
-        return compute_kpis(self)
+        return self.outcome()
+
+    def outcome(self) -> Outcome:
+        """The physical outcome of the window (call after :meth:`run`)."""
+        net = self.net
+        t = self.tally
+        end = net.horizon_h
+        n_parts = len(net.parts)
+        depot_on_hand, depot_backorders, owned = [0.0] * n_parts, [0.0] * n_parts, [0.0] * n_parts
+        central_on_hand = [0.0] * n_parts
+        for k in range(n_parts):
+            on_hand, in_transit, backorders = self.depot_levels[k].areas(end)
+            depot_on_hand[k], depot_backorders[k] = on_hand, backorders
+            owned[k] = on_hand + in_transit  # a depot's pipeline: shipping to it, or waiting at central
+            if self.central_levels:
+                c_on_hand, c_in_transit, c_backorders = self.central_levels[k].areas(end)
+                central_on_hand[k] = c_on_hand
+                # a depot order waiting at central is in the depot's pipeline and is the same
+                # unit as central's order from the factory: count it once
+                owned[k] += c_on_hand + c_in_transit - c_backorders
+        base_stock = [sum(b.base_stock for b in self.depot_levels[k].bins) for k in range(n_parts)]
+        if self.central_levels:
+            base_stock = [s + sum(b.base_stock for b in self.central_levels[k].bins) for k, s in enumerate(base_stock)]
+        open_late = tuple(sum(1 for e in self.open_elapsed_h if e > limit) for limit in YARDSTICKS_H)
+        return Outcome(
+            window_h=net.window_h,
+            regions=net.regions,
+            region_promised=net.region_promised,
+            machines_per_model=net.machines_per_model,
+            site_machines=tuple(s.machines for s in net.sites),
+            depot_technicians=tuple(d.technicians for d in net.depots),
+            failures=t.failures,
+            restored=t.restored,
+            restore_sum_h=t.restore_sum,
+            restore_max_h=t.restore_max,
+            restore_hist=tuple(sorted(t.hist.items())),
+            open_outages=len(self.open_elapsed_h),
+            promise_known=t.promise_known,
+            promise_ok=t.promise_ok,
+            region_known=tuple(t.region_known),
+            region_ok=tuple(t.region_ok),
+            yardstick_known=t.yardstick_known,
+            yardstick_ok=tuple(t.yardstick_ok),
+            yardstick_open_late=open_late,
+            site_downtime_h=tuple(self.down_area),
+            site_visits=tuple(t.site_visits),
+            site_late_h=tuple(t.site_late_h),
+            site_perishable_events=tuple(t.site_perishable),
+            part_demands=t.demands,
+            demands_by_source=tuple(t.by_source),
+            site_part_units=tuple(tuple(row) for row in t.site_part_units),
+            stream_part_units=tuple(t.stream_part_units),
+            depot_on_hand_unit_h=tuple(depot_on_hand),
+            depot_backorder_unit_h=tuple(depot_backorders),
+            owned_unit_h=tuple(owned),
+            central_on_hand_unit_h=tuple(central_on_hand),
+            base_stock_units=tuple(base_stock),
+            normal_shipment_km=t.normal_km,
+            lateral_shipment_km=t.lateral_km,
+            emergency_shipments=t.emergency_shipments,
+            emergency_shipment_km=t.emergency_km,
+            replenishment_units=t.replenishment_units,
+            technician_km=t.technician_km,
+            technician_busy_h=sum(p.area_busy for p in self.pools),
+        )
 
 
-def run_replication(
-    net: Network, seed: int, replication: int, check_invariants: bool = False
-) -> dict[str, float]:
-    """Run replication ``replication`` of ``net`` and return its KPIs (ordered)."""
+def run_replication(net: Network, seed: int, replication: int, check_invariants: bool = False) -> Outcome:
+    """Run replication ``replication`` of ``net`` and return its outcome."""
     return Replication(net, seed, replication, check_invariants).run()
 
 

@@ -40,21 +40,25 @@ def hist_quantile(hist: dict[int, int], q: float) -> float:
 
 
 class Tally:
-    """Counters of the statistics window; a fresh one starts at the end of warm-up."""
+    """Physical counters of the statistics window; a fresh one starts at the end of warm-up.
+
+    Nothing here is money: :func:`sim.ledger.price` prices the :class:`~sim.engine.outcome.Outcome`
+    these counters end up in.
+    """
 
     __slots__ = (
         "failures",
         "demands",
         "by_source",
-        "parts_revenue",
-        "parts_cost",
-        "freight_normal",
-        "freight_lateral",
-        "freight_emergency",
-        "freight_replenishment",
+        "site_part_units",
+        "stream_part_units",
+        "normal_km",
+        "lateral_km",
+        "emergency_shipments",
+        "emergency_km",
+        "replenishment_units",
         "technician_km",
-        "visits",
-        "visit_fees",
+        "site_visits",
         "restored",
         "restore_sum",
         "restore_max",
@@ -63,26 +67,25 @@ class Tally:
         "promise_ok",
         "region_known",
         "region_ok",
-        "late_penalty",
-        "perishable_loss",
-        "perishable_events",
+        "site_late_h",
+        "site_perishable",
         "yardstick_known",
         "yardstick_ok",
     )
 
-    def __init__(self, n_regions: int) -> None:
+    def __init__(self, n_regions: int, n_sites: int, n_parts: int) -> None:
         self.failures = 0
         self.demands = 0
         self.by_source = [0, 0, 0, 0, 0]
-        self.parts_revenue = 0.0
-        self.parts_cost = 0.0
-        self.freight_normal = 0.0
-        self.freight_lateral = 0.0
-        self.freight_emergency = 0.0
-        self.freight_replenishment = 0.0
+        self.site_part_units = [[0] * n_parts for _ in range(n_sites)]
+        self.stream_part_units = [0] * n_parts
+        self.normal_km = 0.0
+        self.lateral_km = 0.0
+        self.emergency_shipments = 0
+        self.emergency_km = 0.0
+        self.replenishment_units = 0
         self.technician_km = 0.0
-        self.visits = 0
-        self.visit_fees = 0.0
+        self.site_visits = [0] * n_sites
         self.restored = 0
         self.restore_sum = 0.0
         self.restore_max = 0.0
@@ -91,36 +94,26 @@ class Tally:
         self.promise_ok = 0
         self.region_known = [0] * n_regions
         self.region_ok = [0] * n_regions
-        self.late_penalty = 0.0
-        self.perishable_loss = 0.0
-        self.perishable_events = 0
+        self.site_late_h = [0.0] * n_sites
+        self.site_perishable = [0] * n_sites
         self.yardstick_known = 0  # outages whose outcome against the yardsticks is known
         self.yardstick_ok = [0] * len(YARDSTICKS_H)
 
-    def outage_outcome(
-        self,
-        duration_h: float,
-        promise_h: float,
-        penalty_per_h: float,
-        region: int,
-        threshold_h: float,
-        loss: float,
-    ) -> None:
-        """Service level, penalty and perishable loss of an outage (restored or open at the end)."""
+    def outage_outcome(self, duration_h: float, promise_h: float, region: int, threshold_h: float, site: int) -> None:
+        """Service level, late hours and perishable event of a restored outage."""
         if promise_h != math.inf:
             self.promise_known += 1
             ok = duration_h <= promise_h
             if ok:
                 self.promise_ok += 1
             else:
-                self.late_penalty += (duration_h - promise_h) * penalty_per_h
+                self.site_late_h[site] += duration_h - promise_h
             if region >= 0:
                 self.region_known[region] += 1
                 if ok:
                     self.region_ok[region] += 1
         if duration_h > threshold_h:
-            self.perishable_loss += loss
-            self.perishable_events += 1
+            self.site_perishable[site] += 1
 
     def restored_outage(self, duration_h: float) -> None:
         """A restore time for the distribution statistics."""
@@ -135,21 +128,12 @@ class Tally:
             if duration_h <= limit:
                 self.yardstick_ok[k] += 1
 
-    def open_outage(
-        self,
-        elapsed_h: float,
-        promise_h: float,
-        penalty_per_h: float,
-        region: int,
-        threshold_h: float,
-        loss: float,
-    ) -> None:
+    def open_outage(self, elapsed_h: float, promise_h: float, region: int, threshold_h: float, site: int) -> None:
         """An outage still open at the end: counted late only once past its promise."""
         if promise_h != math.inf and elapsed_h > promise_h:
             self.promise_known += 1
-            self.late_penalty += (elapsed_h - promise_h) * penalty_per_h
+            self.site_late_h[site] += elapsed_h - promise_h
             if region >= 0:
                 self.region_known[region] += 1
         if elapsed_h > threshold_h:
-            self.perishable_loss += loss
-            self.perishable_events += 1
+            self.site_perishable[site] += 1
