@@ -16,15 +16,10 @@ from scipy import stats
 
 from sim.cli import main as sim
 from sim.output import replications_csv
-from sim.regression import (
-    SuiteError,
-    adjust,
-    false_alarm_study,
-    load_suite,
-    paired_test,
-    run_suite,
-    welch_test,
-)
+from sim.regression.runs import run_suite
+from sim.regression.significance import adjust, paired_test, welch_test
+from sim.regression.study import false_alarm_study
+from sim.regression.suite import SuiteError, load_suite
 
 DATA = Path(__file__).parent / "data" / "regression"
 SUITE = DATA / "suite.yaml"

@@ -12,16 +12,9 @@ from pathlib import Path
 from sim.commands import UsageError
 from sim.commands.common import add_executor_options, executing_for
 from sim.output import now_utc, write_folder
-from sim.regression import (
-    BASELINE_DEFAULT,
-    MANIFEST,
-    SUITE_DEFAULT,
-    baseline_files,
-    ensure_replaceable,
-    load_suite,
-    run_suite,
-    total_replications,
-)
+from sim.regression.runs import run_suite
+from sim.regression.store import BASELINE_DEFAULT, MANIFEST, baseline_files, ensure_replaceable
+from sim.regression.suite import SUITE_DEFAULT, load_suite
 from sim.table import render
 
 NAME = "baseline"
@@ -42,7 +35,7 @@ def main(args: argparse.Namespace) -> int:
     suite = load_suite(args.suite)
     folder = Path(args.baseline)
     ensure_replaceable(folder, MANIFEST)
-    with executing_for(args, total_replications(suite), "baseline") as (ex, workers, tick):
+    with executing_for(args, suite.total_replications, "baseline") as (ex, workers, tick):
         runs = run_suite(suite, ex, workers, tick)
     files = baseline_files(suite, runs, message, now_utc())
     write_folder(folder, files)

@@ -31,7 +31,7 @@ def _is_suite(path: str) -> bool:
 def _check(path: str, overrides: list[str]) -> str:
     """One line saying what the valid file is; raises ScenarioError otherwise."""
     if _is_suite(path):
-        from sim.regression import load_suite
+        from sim.regression.suite import load_suite
 
         suite = load_suite(path)
         watches = sum(len(s.watches) for s in suite.scenarios)

@@ -1,0 +1,44 @@
+"""``python -m sim.regression --false-alarm-study [SUITE] --trials N``: measure a check's false-alarm rate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sim.regression.study import StudyResult, false_alarm_study, study_text
+from sim.regression.suite import SUITE_DEFAULT, load_suite
+from sim.scenario.errors import ScenarioError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the false-alarm study and print its findings; 2 when the suite cannot be loaded."""
+    p = argparse.ArgumentParser(
+        prog="python -m sim.regression", description="Measure how often sim check fails on seed-only noise."
+    )
+    p.add_argument("suite", nargs="?", default=str(SUITE_DEFAULT), help="suite file")
+    p.add_argument("--false-alarm-study", action="store_true", required=True, help="measure the false-alarm rate")
+    p.add_argument("--trials", type=int, default=200, help="independent seed pairs (default 200)")
+    p.add_argument("--first-seed", type=int, default=1, help="seeds used: first-seed .. first-seed + 2*trials - 1")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes")
+    args = p.parse_args(argv)
+    try:
+        suite = load_suite(args.suite)
+    except ScenarioError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+    def tick(i: int, r: StudyResult) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\rtrial {i + 1}/{args.trials}: {r.false_alarms} false alarms")
+            sys.stderr.flush()
+
+    result = false_alarm_study(suite, args.trials, args.first_seed, args.jobs, tick)
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    print(study_text(result, suite))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
