@@ -41,3 +41,9 @@ def test_a_row_has_exactly_the_declared_columns_in_order() -> None:
     assert all(known(c) for c in row)
     assert describe(REGION_PREFIX + "Zhejiang").label.endswith("Zhejiang")
     assert not known("no_such_kpi") and not known(REGION_PREFIX)
+
+
+def test_kpi_reference_page_is_current() -> None:
+    from sim.kpi_reference import DEFAULT_OUT, page
+
+    assert DEFAULT_OUT.read_text(encoding="utf-8") == page(), "docs/kpis.md is stale: run `python -m sim.kpi_reference`"
