@@ -32,7 +32,7 @@ class KPI:
     better: str  # "higher", "lower" or "" (neither)
     description: str = ""
     formula: Formula | None = field(default=None, repr=False, compare=False)
-    total: str = ""  # the total this money line adds into ("maker_cost", "customer_total_cost"), if any
+    total: str = ""  # the total this money line adds into ("maker_revenue", "maker_cost", "customer_total_cost")
 
     @property
     def money(self) -> bool:
@@ -159,15 +159,16 @@ DECLARED: tuple[KPI, ...] = (
         "Customer total cost ÷ machine-years in the window.",
         lambda o, L, p: _share(_customer_total(o, L, p), o.machines * o.window_h / HOURS_PER_YEAR)),
     KPI("maker_revenue_machines", "Maker revenue: machines", "money", "",
-        "Ledger flow 'machines' (customers → maker).", _flows("machines")),
+        "Ledger flow 'machines' (customers → maker).", _flows("machines"), "maker_revenue"),
     KPI("maker_revenue_parts", "Maker revenue: parts", "money", "",
         "Ledger flows 'parts' (fleet customers) + 'counter_parts' (buyers outside the fleet).",
-        _flows("parts", "counter_parts")),
+        _flows("parts", "counter_parts"), "maker_revenue"),
     KPI("maker_revenue_parts_counter", "Maker revenue: counter sales of parts", "money", "",
         "Ledger flow 'counter_parts': part price × units demanded by demand streams (no fleet customer's cost).",
         _flows("counter_parts")),
     KPI("maker_revenue_service", "Maker revenue: service", "money", "",
-        "Ledger flows 'service_visits' + 'service_contracts'.", _flows("service_visits", "service_contracts")),
+        "Ledger flows 'service_visits' + 'service_contracts'.", _flows("service_visits", "service_contracts"),
+        "maker_revenue"),
     KPI("maker_revenue", "Maker revenue", "money", "higher", "Everything the maker receives.",
         lambda o, L, p: L.received(MAKER)),
     KPI("maker_cost_machines", "Maker cost: machines made", "money", "",
@@ -227,6 +228,7 @@ HEADLINE = (
 )
 
 MAKER_COST_LINES = tuple(k.name for k in DECLARED if k.total == "maker_cost")
+MAKER_REVENUE_LINES = tuple(k.name for k in DECLARED if k.total == "maker_revenue")
 CUSTOMER_COST_LINES = tuple(
     k.name for k in DECLARED if k.total == "customer_total_cost" and k.name != "customer_penalties_received"
 )
