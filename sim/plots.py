@@ -25,7 +25,6 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
 
-from sim.build import build  # noqa: E402
 from sim.compare import window_text  # noqa: E402
 from sim.engine.tally import bin_value, hist_quantile  # noqa: E402
 from sim.kpis import CUSTOMER_COST_LINES, MAKER_COST_LINES, describe  # noqa: E402
@@ -131,12 +130,18 @@ def _short(name: str, width: int = 18) -> str:
 
 @dataclass(frozen=True)
 class Arm:
-    """What a compare figure needs of one scenario: its label, scenario and per-replication columns."""
+    """What a compare figure needs of one scenario: its label, scenario, per-replication columns and what the run resolved.
+
+    ``site_depots`` is, per scenario site, the index in ``scenario.depots`` of the depot
+    that served it in the run (:attr:`sim.runner.RunResult.site_depots`): the map draws
+    what was simulated without building the network again.
+    """
 
     label: str
     scenario: Scenario
     column: Callable[[str], np.ndarray]
     restore_hist: Mapping[int, int]
+    site_depots: Sequence[int]
 
 
 def _axis_format(unit: str, values: Sequence[float], currency: str) -> tuple[str, FuncFormatter, Callable[[float], str]]:
@@ -398,16 +403,18 @@ def network_map(arms: Sequence[Arm]) -> Figure:
     labels: list[tuple[Any, list[tuple[float, float]], list[str]]] = []
     for k, (ax, arm) in enumerate(zip(axes.flat, arms)):
         sc = arm.scenario
-        net = build(sc)
+        if len(arm.site_depots) != len(sc.sites):
+            raise ValueError(f"{arm.label}: {len(arm.site_depots)} site assignments for {len(sc.sites)} sites")
         depot_color = [LINE_COLORS[(2 * j) % 20] for j in range(len(sc.depots))]
-        max_m = max((s.machines for s in net.sites), default=1) or 1
-        segments = [[(site.lon, site.lat), (sc.depots[spec.depot].lon, sc.depots[spec.depot].lat)] for site, spec in zip(sc.sites, net.sites)]
-        ax.add_collection(LineCollection(segments, colors=[depot_color[spec.depot] for spec in net.sites], linewidths=0.6, alpha=0.6, zorder=1))
+        machines = [sum(site.machines.values()) for site in sc.sites]
+        max_m = max(machines, default=1) or 1
+        segments = [[(site.lon, site.lat), (sc.depots[j].lon, sc.depots[j].lat)] for site, j in zip(sc.sites, arm.site_depots)]
+        ax.add_collection(LineCollection(segments, colors=[depot_color[j] for j in arm.site_depots], linewidths=0.6, alpha=0.6, zorder=1))
         ax.scatter(
             [s.lon for s in sc.sites],
             [s.lat for s in sc.sites],
-            s=[10 + 50 * spec.machines / max_m for spec in net.sites],
-            c=[depot_color[spec.depot] for spec in net.sites],
+            s=[10 + 50 * m / max_m for m in machines],
+            c=[depot_color[j] for j in arm.site_depots],
             edgecolors="0.2",
             linewidths=0.4,
             zorder=2,

@@ -40,6 +40,7 @@ class RunResult:
     rows: tuple[dict[str, float], ...]
     restore_hist: dict[int, int] = field(default_factory=dict)  # pooled over replications
     wall_time_s: float = 0.0
+    site_depots: tuple[int, ...] = ()  # per scenario site, the index in scenario.depots of its serving depot
 
     @property
     def kpis(self) -> list[str]:
@@ -210,7 +211,8 @@ def run_scenarios(
         for _, h in outs:
             for b, c in h.items():
                 hist[b] = hist.get(b, 0) + c
-        results.append(RunResult(sc, s, tuple(k for k, _ in outs), dict(sorted(hist.items())), wall))
+        site_depots = tuple(site.depot for site in net.sites)
+        results.append(RunResult(sc, s, tuple(k for k, _ in outs), dict(sorted(hist.items())), wall, site_depots))
     return results
 
 

@@ -107,7 +107,7 @@ def test_outputs_identical_run_to_run_serial_or_parallel(runs: tuple[Path, Path]
     files = sorted(str(f.relative_to(a)) for f in a.rglob("*") if f.is_file())
     assert files == sorted(str(f.relative_to(b)) for f in b.rglob("*") if f.is_file())
     for name in files:
-        if name == "manifest.json":  # holds times and the command line
+        if name in ("manifest.json", "sim-files.json"):  # times and the command line; the list hashes the manifest
             continue
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
@@ -119,3 +119,43 @@ def test_figures_are_png_and_svg(runs: tuple[Path, Path]) -> None:
         svg = (out / "figures" / f"{name}.svg").read_text(encoding="utf-8")
         assert png.startswith(PNG_MAGIC) and len(png) > 10_000
         assert "<svg" in svg and "<dc:date>" not in svg
+
+
+def test_map_draws_the_run_s_assignment_and_never_builds_a_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The map takes each site's depot from the run (RunResult.site_depots); plotting builds and runs nothing."""
+    import sys
+
+    from matplotlib.collections import LineCollection
+
+    import sim.build
+    import sim.engine.model
+    import sim.runner
+    from sim import plots
+    from sim.scenario.loader import load_scenario
+
+    sc = load_scenario(DATA / "delta_dense.yaml")
+    result = sim.runner.run_scenario(sc, replications=2)
+    built = [s.depot for s in sim.build.build(sc).sites]
+    assert list(result.site_depots) == built and len(set(built)) > 1  # the run records what it built
+
+    def refuse(*_args: object, **_kw: object) -> None:
+        raise AssertionError("plotting built or ran a model")
+
+    forbidden = (sim.build.build, sim.engine.model.Replication, sim.runner.run_scenarios, sim.runner.replicate)
+    for mod in [m for name, m in sys.modules.items() if name == "sim" or name.startswith("sim.")]:
+        for attr, obj in list(vars(mod).items()):
+            if any(obj is f for f in forbidden):
+                monkeypatch.setattr(mod, attr, refuse)
+
+    def segment_ends(site_depots: list[int]) -> list[tuple[float, float]]:
+        arm = plots.Arm("x", sc, result.column, result.restore_hist, site_depots)
+        fig = plots.network_map([arm])
+        (lines,) = [c for c in fig.axes[0].collections if isinstance(c, LineCollection)]
+        return [tuple(seg[1]) for seg in lines.get_segments()]
+
+    depots = [(d.lon, d.lat) for d in sc.depots]
+    assert segment_ends(built) == [depots[j] for j in built]
+    last = len(sc.depots) - 1
+    assert segment_ends([last] * len(sc.sites)) == [depots[last]] * len(sc.sites)  # drawn as given, not rebuilt
+    with pytest.raises(ValueError, match="site assignments"):
+        segment_ends(built[:-1])

@@ -40,7 +40,8 @@ def figures(comparison: Comparison) -> list[tuple[Figure, dict[str, bytes]]]:
     from sim import plots
 
     arms = [
-        plots.Arm(a.label, a.result.scenario, a.result.column, a.result.restore_hist) for a in comparison.alternatives
+        plots.Arm(a.label, a.result.scenario, a.result.column, a.result.restore_hist, a.result.site_depots)
+        for a in comparison.alternatives
     ]
     specs = [
         (
