@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 import pytest
-import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.distributions import sampler
 from sim.engine.agenda import Agenda
+from sim.engine.environment import CalendarEnvironment
 from sim.engine.tally import HIST_LOG_STEP, bin_value, hist_bin, hist_quantile
 from sim.rng import stream
 from sim.scenario import schema
@@ -70,7 +70,7 @@ def test_streams_are_keyed_by_name() -> None:
 @given(st.lists(st.tuples(st.floats(0, 100, allow_nan=False), st.integers(0, 5)), min_size=1, max_size=60))
 def test_agenda_hands_items_in_time_then_push_order(pushes: list[tuple[float, int]]) -> None:
     """Whatever the push order, items come out sorted by (time, push order), each at its time."""
-    env = simpy.Environment()
+    env = CalendarEnvironment()
     seen: list[tuple[float, int]] = []
     agenda = Agenda(env, lambda item: seen.append((env.now, item)))
     # push some now, some from inside a callback later: both paths must stay ordered
