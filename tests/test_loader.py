@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pickle
+import tracemalloc
 from pathlib import Path
 
 import pytest
 import yaml
 
-from sim.scenario.errors import Origin, Problem, ScenarioError, format_path
+from sim.scenario.errors import Named, Origin, Problem, ScenarioError, format_path
 from sim.scenario.loader import (
     apply_overrides,
     load_scenario,
@@ -70,12 +71,12 @@ def test_origins_point_at_keys_and_items() -> None:
 def test_all_mistakes_reported_with_file_line_and_path() -> None:
     problems = problems_of(DATA / "mistakes.yaml")
     assert where(problems) == [
-        ("mistakes.yaml", 12, "machine_models[0].components[0].part"),
-        ("mistakes.yaml", 15, "machine_models[0].components[0].time_to_failure_h.shape"),
-        ("mistakes.yaml", 19, "sites[0].downtime_cost_per_h"),
-        ("mistakes.yaml", 23, "sites[0].downtime_cost_per_hr"),
-        ("mistakes.yaml", 27, "sites[1].machines.packer"),
-        ("mistakes.yaml", 28, "sites[1].downtime_cost_per_h"),
+        ("mistakes.yaml", 12, "machine_models[packer].components[sealing-jaw].part"),
+        ("mistakes.yaml", 15, "machine_models[packer].components[sealing-jaw].time_to_failure_h.shape"),
+        ("mistakes.yaml", 19, "sites[Chengdu-1].downtime_cost_per_h"),
+        ("mistakes.yaml", 23, "sites[Chengdu-1].downtime_cost_per_hr"),
+        ("mistakes.yaml", 27, "sites[Chengdu-2].machines.packer"),
+        ("mistakes.yaml", 28, "sites[Chengdu-2].downtime_cost_per_h"),
     ]
     messages = [p.message for p in problems]
     assert messages[0] == "unknown part 'knife'"  # cross-reference, found despite the field errors
@@ -91,17 +92,19 @@ def test_error_text_lists_problems_one_per_line() -> None:
         load_scenario(DATA / "mistakes.yaml")
     lines = str(info.value).splitlines()
     assert lines[0] == "scenario file has 6 problems:"
-    assert lines[6] == f"{DATA / 'mistakes.yaml'}:28: sites[1].downtime_cost_per_h: Input should be greater than or equal to 0"
+    assert lines[6] == f"{DATA / 'mistakes.yaml'}:28: sites[Chengdu-2].downtime_cost_per_h: Input should be greater than or equal to 0"
     assert pickle.loads(pickle.dumps(info.value)).problems == info.value.problems
 
 
 def test_problem_and_path_formatting() -> None:
     assert str(Problem("x.yaml", 12, "sites[3].lat", "bad")) == "x.yaml:12: sites[3].lat: bad"
-    assert str(Problem("--set", None, "seed=x", "bad")) == "--set: seed=x: bad"
+    assert str(Problem("--set", None, "", "bad", "seed=x")) == "--set seed=x: bad"
+    assert str(Problem("--set", None, "warmup_h", "bad", "horizon_h=1")) == "--set horizon_h=1: warmup_h: bad"
     assert str(Problem(None, None, "seed", "bad")) == "seed: bad"
     assert str(Problem("x.yaml", None, "", "cannot read")) == "x.yaml: cannot read"
     assert format_path(("sites", 3, "machines", "packer")) == "sites[3].machines.packer"
     assert format_path(("depots", 0, "base_stock", "v1.2")) == "depots[0].base_stock[v1.2]"
+    assert format_path(("sites", Named("Chengdu-01"), "machines")) == "sites[Chengdu-01].machines"
 
 
 def test_yaml_syntax_error_gives_file_and_line() -> None:
@@ -112,7 +115,7 @@ def test_yaml_syntax_error_gives_file_and_line() -> None:
 
 def test_duplicate_key_is_a_problem() -> None:
     problem = one(problems_of(DATA / "duplicate_key.yaml"))
-    assert (problem.line, problem.path) == (6, "parts[0].unit_cost")
+    assert (problem.line, problem.path) == (6, "parts[jaw].unit_cost")
     assert problem.message == "duplicate key 'unit_cost' (first at line 4)"
 
 
@@ -167,8 +170,8 @@ def test_merged_origins_point_to_the_file_each_value_came_from() -> None:
 def test_problems_in_values_from_a_base_point_into_the_base() -> None:
     problems = problems_of(DATA / "child_bad.yaml")
     assert where(problems) == [
-        ("base.yaml", 17, "machine_models[0].components[1].part"),
-        ("base.yaml", 36, "depots[0].base_stock.knife"),
+        ("base.yaml", 17, "machine_models[packer].components[cutter].part"),
+        ("base.yaml", 36, "depots[Chengdu].base_stock.knife"),
     ]
     assert all(p.message == "unknown part 'knife'" for p in problems)
 
@@ -181,9 +184,9 @@ def test_extends_cycle_is_detected() -> None:
 
 def test_missing_base_and_unknown_delete_both_reported() -> None:
     problems = problems_of(DATA / "bad_extends.yaml")
-    assert where(problems) == [("bad_extends.yaml", 3, "extends"), ("bad_extends.yaml", 6, "sites[0]")]
+    assert where(problems) == [("bad_extends.yaml", 3, "extends"), ("bad_extends.yaml", 6, "sites[Nowhere]")]
     assert "no_such_base.yaml" in problems[0].message
-    assert problems[1].message == "cannot delete 'Nowhere': no entry of that name"
+    assert problems[1].message == "cannot delete 'Nowhere': no entry of that name (names: Chengdu-1)"
 
 
 # ---- overrides ------------------------------------------------------------------------
@@ -213,8 +216,9 @@ def test_override_origins_are_set() -> None:
     problems = apply_overrides(data, origins, ["depots[0].base_stock={jaw: 1, knife: 2, 2000: 3}"])
     assert problems == []
     assert data["depots"][0]["base_stock"] == {"jaw": 1, "knife": 2, "2000": 3}  # keys as written, like files
-    assert origins[("depots", 0, "base_stock")] == Origin("--set", None)
-    assert origins[("depots", 0, "base_stock", "knife")] == Origin("--set", None)
+    text = "depots[0].base_stock={jaw: 1, knife: 2, 2000: 3}"
+    assert origins[("depots", 0, "base_stock")] == Origin("--set", None, text)
+    assert origins[("depots", 0, "base_stock", "knife")] == Origin("--set", None, text)
     assert origins[("depots", 0, "lat")] == Origin(str(DATA / "minimal.yaml"), 24)
 
 
@@ -224,12 +228,13 @@ def test_bad_overrides_are_all_reported() -> None:
         ["sites[Nope].downtime_cost_per_h=1", "depots[4].lat=1", "seed", "sites.lat=3", "sites[0].downtime_cost_per_h=-3"],
     )
     assert all(p.file == "--set" and p.line is None for p in problems)
-    by_path = {p.path: p.message for p in problems}
-    assert by_path["sites[Nope].downtime_cost_per_h=1"] == "no item named 'Nope' in sites (names: Chengdu-1)"
-    assert by_path["depots[4].lat=1"] == "index 4 out of range: depots has 1 items"
-    assert by_path["seed"].startswith("expected PATH=VALUE")
-    assert by_path["sites.lat=3"].startswith("sites is a list")
-    assert by_path["sites[0].downtime_cost_per_h"] == "Input should be greater than or equal to 0"  # via pydantic
+    by_override = {p.override: p for p in problems}
+    assert by_override["sites[Nope].downtime_cost_per_h=1"].message == "no item named 'Nope' in sites (names: Chengdu-1)"
+    assert by_override["depots[4].lat=1"].message == "index 4 out of range: depots has 1 items"
+    assert by_override["seed"].message.startswith("expected PATH=VALUE")
+    assert by_override["sites.lat=3"].message.startswith("sites is a list")
+    bad = by_override["sites[0].downtime_cost_per_h=-3"]  # via pydantic, the item named
+    assert (bad.path, bad.message) == ("sites[Chengdu-1].downtime_cost_per_h", "Input should be greater than or equal to 0")
     assert len(problems) == 5
 
 
@@ -283,7 +288,7 @@ def test_extends_list_later_base_wins_and_delete_checks(tmp_path: Path) -> None:
         "sites:\n  - name: Chengdu-1\n    delete: false\n    downtime_cost_per_h: 1\n"
     )
     problem = one(problems_of(top))
-    assert (problem.line, problem.path, problem.message) == (5, "parts[0].delete", "delete must be true or false")
+    assert (problem.line, problem.path, problem.message) == (5, "parts[jaw].delete", "delete must be true or false")
     top.write_text(top.read_text().replace("    delete: maybe\n", ""))
     s = load_scenario(top)  # 'delete: false' merges as usual; 'delete' never reaches the schema
     assert s.sites[0].downtime_cost_per_h == 1 and s.sites[0].lat == 30.66
@@ -297,9 +302,10 @@ def test_distribution_messages_name_the_choices() -> None:
          "depots[0].replenishment_lead_time_h={dist: uniform, low: 5, high: 1}", "central=3"],
     )
     by_path = {p.path: p.message for p in problems}
+    comp = "machine_models[packer].components[sealing-jaw]"  # named in messages
     assert by_path[f"{comp}.repair_time_h"].startswith("missing key 'dist' (one of: exponential, weibull,")
     assert "'expo'" in by_path[f"{comp}.time_to_failure_h"]
-    assert by_path["depots[0].replenishment_lead_time_h"] == "'high' must be at least 'low'"
+    assert by_path["depots[Chengdu].replenishment_lead_time_h"] == "'high' must be at least 'low'"
     assert by_path["central"] == "expected a mapping of keys to values, got 3"
 
 
@@ -310,5 +316,116 @@ def test_wildcard_override_sets_every_item() -> None:
     assert [d.base_stock["servo_drive"] for d in sc.depots] == [5] * len(sc.depots)
     with pytest.raises(ScenarioError) as err:
         load_scenario(example, ["regions[*].promise_h=-1"])
-    assert [p.path for p in err.value.problems] == ["regions[0].promise_h", "regions[1].promise_h"]
-    assert all(p.file == "--set" for p in err.value.problems)
+    problem = one(err.value.problems)  # one mistake, one message: not one per region
+    assert (problem.file, problem.override, problem.path) == ("--set", "regions[*].promise_h=-1", "regions[*].promise_h")
+    assert problem.message == "Input should be greater than 0 (2 items: Zhejiang, Shanghai)"
+
+
+# ---- names, not indexes; overrides blamed; one message per mistake ----------------------
+
+
+def test_paths_name_list_items_and_fall_back_to_the_index(tmp_path: Path) -> None:
+    # named items are shown by name, as --set reads them; an item whose name is missing,
+    # not text or shared with another item keeps its index
+    text = (DATA / "minimal.yaml").read_text()
+    text = text.replace("parts:\n", "parts:\n  - {name: jaw, unit_cost: 1, price: -1}\n  - {unit_cost: 1, price: -2}\n")
+    bad = tmp_path / "named.yaml"
+    bad.write_text(text)
+    paths = [p.path for p in problems_of(bad)]
+    assert "parts[0].price" in paths and "parts[1].price" in paths  # two parts named 'jaw': by index
+    assert "parts[1].name" in paths  # the unnamed part
+    assert "parts[2].name" in paths  # the duplicate name itself
+    problem = one(problems_of(DATA / "minimal.yaml", ["sites[0].machines.packer=-1"]))
+    assert problem.path == "sites[Chengdu-1].machines.packer"
+
+
+def test_bad_override_is_blamed_on_the_override_not_the_file() -> None:
+    # the file's warmup_h is fine until --set shortens the horizon: the override is at fault
+    problem = one(problems_of(ROOT / "scenarios" / "example.yaml", ["horizon_h=100"]))
+    assert (problem.file, problem.line, problem.override, problem.path) == ("--set", None, "horizon_h=100", "warmup_h")
+    assert problem.message.startswith("warm-up 720.0 h must be shorter than horizon_h 100.0 h (")
+    assert problem.message.endswith("example.yaml:11)")  # where the value it clashes with is
+    # renaming a part breaks every reference to it, each in the file; blamed on the override, one line per kind
+    problems = problems_of(ROOT / "scenarios" / "dense_premium.yaml", ["parts[sealing_jaw].name=jaw", "seed=3"])
+    assert {p.override for p in problems} == {"parts[sealing_jaw].name=jaw"}
+    assert [p.path for p in problems] == ["machine_models[vffs_mid].components[jaw].part", "depots[*].base_stock.sealing_jaw"]
+    assert problems[1].message.startswith("unknown part 'sealing_jaw' (17 items: Dongguan, Shantou, Xiamen and 14 more)")
+    # a mistake the file has anyway stays with the file
+    problems = problems_of(DATA / "mistakes.yaml", ["seed=3"])
+    assert len(problems) == 6 and all(p.file.endswith("mistakes.yaml") for p in problems)
+
+
+def test_wildcard_mistake_is_one_message_and_names_suggest_the_closest() -> None:
+    market = ROOT / "scenarios" / "dense_premium.yaml"
+    problem = one(problems_of(market, ["sites[*].downtime_cost_per_h=-1"]))
+    assert problem.path == "sites[*].downtime_cost_per_h"
+    assert problem.message.endswith("(279 items: Dongguan-01, Dongguan-02, Dongguan-03 and 276 more)")
+    problem = one(problems_of(market, ["sites[*].region=Zhejian"]))
+    assert problem.message.startswith("unknown region 'Zhejian'; did you mean 'Zhejiang'? (279 items:")
+    problem = one(problems_of(market, ["sites[Dongguan-1].downtime_cost_per_h=5"]))
+    assert problem.message.startswith("no item named 'Dongguan-1' in sites; did you mean 'Dongguan-01'")
+    problem = one(problems_of(market, ["sites[Atlantis].downtime_cost_per_h=5"]))  # nothing close: a few names
+    assert problem.message.endswith("(names: Dongguan-01, Dongguan-02, Dongguan-03, Dongguan-04, Dongguan-05, "
+                                    "Dongguan-06, Dongguan-07, Dongguan-08, … (279 in all))")
+
+
+def test_zero_mean_time_to_failure_is_an_error() -> None:
+    comp = "machine_models[0].components[0].time_to_failure_h"
+    problem = one(problems_of(DATA / "minimal.yaml", [f"{comp}={{dist: uniform, low: 0, high: 0}}"]))
+    assert problem.path == "machine_models[packer].components[sealing-jaw].time_to_failure_h"
+    assert problem.message.startswith("mean time to failure is 0 h")
+
+
+# ---- hostile files ------------------------------------------------------------------------
+
+
+def test_billion_laughs_is_refused_before_expansion() -> None:
+    tracemalloc.start()
+    try:
+        problem = one(problems_of(DATA / "billion_laughs.yaml"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert problem.line == 8 and "aliases expand this file by more than 100,000 values" in problem.message
+    assert peak < 5_000_000  # bytes: nothing was expanded (9^9 strings would take gigabytes)
+
+
+def test_alias_budget_counts_expansion_not_aliases(tmp_path: Path) -> None:
+    # sharing one distribution among many components is fine; a budget-breaking expansion is not
+    base = (DATA / "minimal.yaml").read_text()
+    ok = tmp_path / "shared.yaml"
+    ok.write_text(base + "demand_streams:\n" + "".join(
+        f"  - {{name: s{i}, depot: Chengdu, part: jaw, rate_per_h: &r{i} 0.001}}\n" for i in range(200)))
+    assert len(load_scenario(ok).demand_streams) == 200
+    big = tmp_path / "wide.yaml"
+    block = "[" + ", ".join(["1"] * 1000) + "]"
+    big.write_text(f"x: &x {block}\n" + "y: [" + ", ".join(["*x"] * 101) + "]\n")
+    problem = one(problems_of(big))
+    assert "expand this file by more than 100,000 values" in problem.message
+
+
+def test_recursive_alias_and_deep_nesting_are_refused(tmp_path: Path) -> None:
+    loop = tmp_path / "loop.yaml"
+    loop.write_text("name: x\na: &a [1, *a]\n")
+    assert "recursive alias" in one(problems_of(loop)).message
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("name: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert "nested too deeply" in one(problems_of(deep)).message
+    deeper = tmp_path / "deeper.yaml"
+    deeper.write_text("name: " + "[" * 70 + "]" * 70 + "\n")
+    assert "nested deeper than 64 levels" in one(problems_of(deeper)).message
+
+
+def test_not_utf8_names_line_and_column_of_the_first_bad_byte(tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes("name: x\nsites:\n  - name: Café\n".encode("latin-1"))
+    problem = one(problems_of(bad))
+    assert (problem.file, problem.line) == (str(bad), 3)
+    assert problem.message == "not UTF-8 text (byte 0xe9 at column 14); save the file as UTF-8"
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: latin1.yaml\nname: y\n")
+    problem = one(problems_of(child))  # the base file's bad byte, in the base file
+    assert (problem.file, problem.line) == (str(bad), 3)
+    bom = tmp_path / "bom.yaml"
+    bom.write_bytes(b"\xef\xbb\xbf" + (DATA / "minimal.yaml").read_bytes())
+    assert load_scenario(bom).name == "minimal"  # a UTF-8 byte-order mark is fine

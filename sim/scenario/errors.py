@@ -16,34 +16,55 @@ from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from sim.scenario.names import NAME_PATTERN
+
 M = TypeVar("M", bound=BaseModel)
 
 DataPath = tuple[str | int, ...]
 """A path into scenario data: mapping keys (str) and list indexes (int)."""
 
+SET = "--set"
+"""The pseudo file name of command-line overrides."""
+
 _PLAIN_KEY = re.compile(r"^[^\s.\[\]=][^.\[\]=]*$")
+_ITEM_NAME = re.compile(NAME_PATTERN)
+
+
+class Named(str):
+    """A list item picked by its ``name`` in a shown path: ``sites[Chengdu-01]``, as ``--set`` reads it."""
 
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a value came from: a file (or ``--set``) and a 1-based line, if known."""
+    """Where a value came from: a file (or ``--set``) and a 1-based line, if known.
+
+    A value set on the command line has file ``--set`` and ``override``, the ``PATH=VALUE`` text.
+    """
 
     file: str | None
     line: int | None
+    override: str | None = None
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One mistake in a scenario, e.g. ``x.yaml:12: sites[3].lat: Input should be ...``."""
+    """One mistake in a scenario, e.g. ``x.yaml:12: sites[Chengdu-01].lat: Input should be ...``.
+
+    A problem blamed on a command-line override has file ``--set`` and ``override``, the
+    ``PATH=VALUE`` text: ``--set horizon_h=100: warmup_h: warm-up ... must be shorter ...``.
+    """
 
     file: str | None
     line: int | None
     path: str
     message: str
+    override: str | None = None
 
     def __str__(self) -> str:
         where = ""
-        if self.file is not None:
+        if self.override is not None:
+            where = f"{self.file or SET} {self.override}: "
+        elif self.file is not None:
             where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
         return f"{where}{self.path}: {self.message}" if self.path else f"{where}{self.message}"
 
@@ -51,11 +72,12 @@ class Problem:
 def format_path(path: Iterable[str | int]) -> str:
     """Dotted form of a data path: ``("sites", 3, "lat")`` → ``sites[3].lat``.
 
-    Keys that would not read back as one dotted segment are bracketed: ``base_stock[v1.2]``.
+    Keys that would not read back as one dotted segment are bracketed: ``base_stock[v1.2]``;
+    so are list items picked by name (:class:`Named`): ``sites[Chengdu-01].lat``.
     """
     out = ""
     for part in path:
-        if isinstance(part, int):
+        if isinstance(part, (int, Named)):
             out += f"[{part}]"
         elif _PLAIN_KEY.match(part) and out:
             out += f".{part}"
@@ -64,6 +86,31 @@ def format_path(path: Iterable[str | int]) -> str:
         else:
             out += f"[{part}]"
     return out
+
+
+def item_name(item: Any, siblings: Iterable[Any] = ()) -> Named | None:
+    """The name a list item is shown by: its ``name``, if a valid name unique among ``siblings``."""
+    name = item.get("name") if isinstance(item, dict) else None
+    if not isinstance(name, str) or not _ITEM_NAME.match(name):
+        return None
+    if sum(1 for s in siblings if isinstance(s, dict) and s.get("name") == name) > 1:
+        return None
+    return Named(name)
+
+
+def named(path: DataPath, data: Any) -> tuple[str | int, ...]:
+    """``path`` with each list index replaced by the item's name where it has a unique one."""
+    out: list[str | int] = []
+    node = data
+    for step in path:
+        if isinstance(node, list) and isinstance(step, int) and -len(node) <= step < len(node):
+            item = node[step]
+            out.append(item_name(item, node) or step)
+            node = item
+            continue
+        out.append(step)
+        node = node.get(step) if isinstance(node, dict) else None
+    return tuple(out)
 
 
 def overlaps(a: str, b: str) -> bool:
@@ -98,13 +145,17 @@ class ScenarioError(Exception):
 # --------------------------------------------------------------------------------------
 
 
-def locate(path: DataPath, message: str, origins: Mapping[DataPath, Origin]) -> Problem:
-    """A problem at ``path``, placed at the origin of the deepest prefix that has one."""
+def locate(path: DataPath, message: str, origins: Mapping[DataPath, Origin], data: Any = None) -> Problem:
+    """A problem at ``path``, placed at the origin of the deepest prefix that has one.
+
+    With ``data``, list items in the shown path are named by their ``name`` (``sites[Chengdu-01]``).
+    """
+    shown = format_path(named(path, data) if data is not None else path)
     for n in range(len(path), -1, -1):
         origin = origins.get(path[:n])
         if origin is not None:
-            return Problem(origin.file, origin.line, format_path(path), message)
-    return Problem(None, None, format_path(path), message)
+            return Problem(origin.file, origin.line, shown, message, origin.override)
+    return Problem(None, None, shown, message)
 
 
 def from_validation_error(
@@ -115,7 +166,40 @@ def from_validation_error(
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         path, bad_key = _data_path(loc, data)
-        out.append(locate(path, _message(err, loc, model, bad_key), origins))
+        out.append(locate(path, _message(err, loc, model, bad_key), origins, data))
+    return out
+
+
+_STEPS = re.compile(r"\[[^\[\]]*\]|[^.\[]+|\.")
+
+
+def merge_alike(problems: Iterable[Problem]) -> list[Problem]:
+    """One problem for many list items with the same message from the same place.
+
+    ``--set 'sites[*].downtime_cost_per_h=-1'`` breaks every site in the same way: that is one
+    problem, shown once as ``sites[*].downtime_cost_per_h`` with the number of items, not one
+    line per site. Problems keep their order (the first of a group stands for it).
+    """
+    groups: dict[tuple[Any, ...], list[Problem]] = {}
+    for p in problems:
+        steps = _STEPS.findall(p.path)
+        shape = tuple("[]" if s.startswith("[") else s for s in steps)
+        groups.setdefault((p.file, p.line, p.override, p.message, shape), []).append(p)
+    out = []
+    for group in groups.values():
+        first = group[0]
+        if len(group) == 1:
+            out.append(first)
+            continue
+        columns = list(zip(*(_STEPS.findall(p.path) for p in group)))
+        path = "".join("[*]" if len(set(c)) > 1 else c[0] for c in columns)
+        if len({p.path for p in group}) == 1:
+            out.append(first)
+            continue
+        varying = [c for c in columns if len(set(c)) > 1]
+        names = [" ".join(c[k].strip("[]") for c in varying) for k in range(len(group))]
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        out.append(Problem(first.file, first.line, path, f"{first.message} ({len(group)} items: {shown})", first.override))
     return out
 
 

@@ -21,20 +21,93 @@ import yaml
 from pydantic import ValidationError
 
 from sim.scenario.errors import (
-    DataPath, Origin, Problem, ScenarioError, format_path, from_validation_error, locate, overlaps, salvage,
+    SET, DataPath, Named, Origin, Problem, ScenarioError, format_path, from_validation_error, item_name, locate,
+    merge_alike, named, overlaps, salvage,
 )
+from sim.scenario.names import NAME_PATTERN, did_you_mean
 from sim.scenario.schema import Scenario
 
 __all__ = [
-    "Origin", "Origins", "apply_overrides", "load_scenario", "load_scenario_data",
-    "read_yaml", "resolved_yaml", "scenario_hash", "validate_data",
+    "SET", "Origin", "Origins", "apply_overrides", "load_scenario", "load_scenario_data",
+    "read_yaml", "resolved_yaml", "scenario_hash", "validate_data", "validate_file",
 ]
 
 Origins = dict[DataPath, Origin]
-SET = "--set"
-"""The pseudo file name of command-line overrides."""
 
 _MAP, _SEQ, _MERGE = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:merge"
+_NAME = re.compile(NAME_PATTERN)
+
+MAX_ALIAS_VALUES = 100_000
+"""How many values YAML aliases (``*anchor``) may add to a file once expanded.
+
+Aliases share a written block (a distribution, a site template); a few thousand copies
+are ordinary. Beyond this the file is refused before anything is expanded: a "billion
+laughs" file of a few hundred bytes would otherwise expand to 10^9 values.
+"""
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and lists accepted; a scenario needs fewer than 10 levels."""
+
+
+def read_text(file: str) -> tuple[str | None, Problem | None]:
+    """The text of a UTF-8 file, or the reason it cannot be read (with the line of a bad byte)."""
+    try:
+        raw = Path(file).read_bytes()
+    except OSError as e:
+        return None, Problem(file, None, "", f"cannot read: {e.strerror or e}")
+    try:
+        return raw.decode("utf-8", errors="strict").removeprefix("\ufeff"), None
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        return None, Problem(file, line, "", f"not UTF-8 text (byte 0x{raw[e.start]:02x} at column {column}); save the file as UTF-8")
+
+
+def _expanded_size(root: yaml.Node) -> tuple[int, int, yaml.Node | None, str]:
+    """(values written, values once aliases are expanded, node at fault, why) of a composed YAML tree.
+
+    Counts without expanding: a node reached again through an alias counts its memoised
+    size. Stops early at a recursive alias, at :data:`MAX_DEPTH` or once the expansion
+    passes :data:`MAX_ALIAS_VALUES`.
+    """
+    sizes: dict[int, int] = {}
+    written = 0
+    open_: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        nonlocal written
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_:
+            raise _Refused(node, "a YAML alias refers to a value that contains it (recursive alias)")
+        if depth > MAX_DEPTH:
+            raise _Refused(node, f"nested deeper than {MAX_DEPTH} levels")
+        written += 1
+        total = 1
+        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
+            open_.add(key)
+            children = node.value if isinstance(node, yaml.SequenceNode) else [n for kv in node.value for n in kv]
+            for child in children:
+                total += size(child, depth + 1)
+                if total - written > MAX_ALIAS_VALUES:
+                    raise _Refused(node, f"YAML aliases expand this file by more than {MAX_ALIAS_VALUES:,} values; write the values out")
+            open_.discard(key)
+        sizes[key] = total
+        return total
+
+    try:
+        total = size(root, 0)
+    except _Refused as r:
+        return written, -1, r.node, r.why
+    return written, total, None, ""
+
+
+class _Refused(Exception):
+    """A YAML tree that must not be built (alias bomb, recursion, depth)."""
+
+    def __init__(self, node: yaml.Node, why: str) -> None:
+        super().__init__(why)
+        self.node, self.why = node, why
 
 
 @dataclass
@@ -68,14 +141,14 @@ class _Reader:
             names = " -> ".join([*(shown for _, shown in chain), file])
             self.report(at, ("extends",), f"cycle: {names}", fatal=True)
             return None
-        try:
-            text = Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
-            if at is None:
-                self.report(Origin(file, None), (), f"cannot read scenario file: {reason}", fatal=True)
+        text, trouble = read_text(file)
+        if text is None:
+            assert trouble is not None
+            if at is None or trouble.line is not None:
+                reason = trouble.message.replace("cannot read:", "cannot read scenario file:")
+                self.report(Origin(file, trouble.line), (), reason, fatal=True)
             else:
-                self.report(at, ("extends",), f"cannot read {file}: {reason}", fatal=True)
+                self.report(at, ("extends",), trouble.message.replace("cannot read:", f"cannot read {file}:"), fatal=True)
             return None
         root = self.parse(file, text)
         if root is None:
@@ -105,7 +178,14 @@ class _Reader:
                 what = "empty" if node is None else kinds.get(type(node), f"tagged {node.tag}")
                 self.report(Origin(file, line), (), f"top level must be a mapping of keys to values, not {what}", True)
                 return None
+            _, total, fault, why = _expanded_size(node)
+            if fault is not None:
+                self.report(Origin(file, fault.start_mark.line + 1), (), why, True)
+                return None
             return self.build(loader, node, Origin(file, node.start_mark.line + 1), ())
+        except RecursionError:
+            self.report(Origin(file, None), (), f"nested too deeply to read (more than {MAX_DEPTH} levels)", True)
+            return None
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
@@ -129,7 +209,8 @@ class _Reader:
         if node.tag not in (_MAP, _SEQ):
             self.report(origin, path, f"unsupported YAML tag {node.tag!r}")
         if not isinstance(node, yaml.MappingNode):
-            items = [self.build(loader, v, Origin(file, v.start_mark.line + 1), (*path, i)) for i, v in enumerate(node.value)]
+            labels = _item_labels(node.value)
+            items = [self.build(loader, v, Origin(file, v.start_mark.line + 1), (*path, labels[i])) for i, v in enumerate(node.value)]
             return _Node(items, origin)
         first: dict[str, int] = {}
         for key, _ in node.value:  # duplicates among the keys written here (not '<<' merges)
@@ -182,21 +263,47 @@ class _Reader:
             fields = dict(entry.value)
             delete = fields.pop("delete", None)
             name = fields["name"].value
+            label: str | int = Named(name) if isinstance(name, str) and _NAME.match(name) else j
             found = next((i for i, item in enumerate(items) if item.value["name"].value == name), None)
             if delete is not None and not isinstance(delete.value, bool):
-                self.report(delete.origin, (*path, j, "delete"), "delete must be true or false")
+                self.report(delete.origin, (*path, label, "delete"), "delete must be true or false")
             elif delete is not None and delete.value:
                 if found is None:
-                    self.report(entry.origin, (*path, j), f"cannot delete {name!r}: no entry of that name")
+                    known = [str(item.value["name"].value) for item in items]
+                    self.report(entry.origin, (*path, label), f"cannot delete {name!r}: no entry of that name{_did_you_mean(str(name), known)}")
                 else:
                     del items[found]
                 continue
-            merged = self.merge(items[found] if found is not None else None, _Node(fields, entry.origin), (*path, j))
+            merged = self.merge(items[found] if found is not None else None, _Node(fields, entry.origin), (*path, label))
             if found is None:
                 items.append(merged)
             else:
                 items[found] = merged
         return items
+
+
+def _item_labels(nodes: list[yaml.Node]) -> list[str | int]:
+    """How each item of a YAML list is shown in a path: by its ``name`` where unique and valid, else its index."""
+    names: list[str | None] = []
+    for v in nodes:
+        name = None
+        if isinstance(v, yaml.MappingNode):
+            for k, val in v.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == "name" and isinstance(val, yaml.ScalarNode):
+                    name = val.value if val.tag == "tag:yaml.org,2002:str" and _NAME.match(val.value) else None
+        names.append(name)
+    return [Named(n) if n is not None and names.count(n) == 1 else i for i, n in enumerate(names)]
+
+
+def _did_you_mean(name: str, known: Sequence[str], listed: int = 8) -> str:
+    """``; did you mean 'X'?`` for the closest known names, else a short list of them."""
+    close = did_you_mean(name, known)
+    if close:
+        return close
+    if not known:
+        return " (there are none)"
+    more = f", … ({len(known)} in all)" if len(known) > listed else ""
+    return f" (names: {', '.join(known[:listed])}{more})"
 
 
 def _named(items: list[_Node]) -> bool:
@@ -223,7 +330,7 @@ _STEP = re.compile(r"\[([^\[\]]+)\]|\.?([^.\[\]=]+)")
 
 
 def apply_overrides(data: dict[str, Any], origins: Origins, overrides: Sequence[str]) -> list[Problem]:
-    """Apply ``PATH=VALUE`` overrides in place; return the problems (file ``--set``).
+    """Apply ``PATH=VALUE`` overrides in place; return the problems (file ``--set``, with the override).
 
     PATH is dotted; ``[NAME]`` picks a list item by its ``name`` (or a mapping key),
     ``[INT]`` a list item by index, ``[*]`` every item of a list or key of a mapping. VALUE is read as YAML (``=[1,2]``, ``={dist: ...}``).
@@ -233,7 +340,7 @@ def apply_overrides(data: dict[str, Any], origins: Origins, overrides: Sequence[
     for text in overrides:
         error = _apply_one(data, origins, text)
         if error:
-            problems.append(Problem(SET, None, text, error))
+            problems.append(Problem(SET, None, "", error, text))
     return problems
 
 
@@ -247,14 +354,21 @@ def _apply_one(data: dict[str, Any], origins: Origins, text: str) -> str | None:
     if error:
         return error
     steps = [(m.group(1) is not None, m.group(1) or m.group(2)) for m in _STEP.finditer(path_text)]
-    return _assign(data, steps, [], value, origins)
+    return _assign(data, steps, [], [], value, origins, text)
 
 
-def _assign(node: Any, steps: list[tuple[bool, str]], real: list[str | int], value: Any, origins: Origins) -> str | None:
-    """Walk ``steps`` from ``node`` and set the value; ``[*]`` applies to every list item."""
+def _assign(
+    node: Any, steps: list[tuple[bool, str]], real: list[str | int], shown: list[str | int], value: Any,
+    origins: Origins, text: str,
+) -> str | None:
+    """Walk ``steps`` from ``node`` and set the value; ``[*]`` applies to every list item.
+
+    ``real`` is the data path so far, ``shown`` the same with list items named.
+    """
     bracket, step = steps[0]
-    here = format_path(real) or "the top level"
+    here = format_path(shown) or "the top level"
     key: str | int = step
+    label: str | int = step
     if isinstance(node, list):
         if not bracket:
             return f"{here} is a list: pick an item with [NAME], [INDEX] or [*]"
@@ -262,7 +376,7 @@ def _assign(node: Any, steps: list[tuple[bool, str]], real: list[str | int], val
             if not node:
                 return f"{here} is empty: [*] selects nothing"
             for i in range(len(node)):
-                error = _assign(node, [(True, str(i)), *steps[1:]], real, value, origins)
+                error = _assign(node, [(True, str(i)), *steps[1:]], real, shown, value, origins, text)
                 if error:
                     return error
             return None
@@ -270,18 +384,20 @@ def _assign(node: Any, steps: list[tuple[bool, str]], real: list[str | int], val
             if not -len(node) <= int(step) < len(node):
                 return f"index {step} out of range: {here} has {len(node)} items"
             key = int(step) % len(node)
+            label = item_name(node[key], node) or key
         else:
             names = [str(i.get("name")) for i in node if isinstance(i, dict)]
             if step not in names:
-                return f"no item named {step!r} in {here} (names: {', '.join(names) or 'none'})"
+                return f"no item named {step!r} in {here}{_did_you_mean(step, names)}"
             key = names.index(step)
+            label = Named(step)
     elif not isinstance(node, dict):
         return f"{here} is {node!r}, not a mapping or list"
     elif bracket and step == "*":
         if not node:
             return f"{here} is empty: [*] selects nothing"
         for k in list(node):
-            error = _assign(node, [(True, k), *steps[1:]], real, value, origins)
+            error = _assign(node, [(True, k), *steps[1:]], real, shown, value, origins, text)
             if error:
                 return error
         return None
@@ -291,12 +407,12 @@ def _assign(node: Any, steps: list[tuple[bool, str]], real: list[str | int], val
         prefix = tuple(path)
         for p in [p for p in origins if p[: len(prefix)] == prefix]:
             del origins[p]
-        _mark(value, prefix, origins)
+        _mark(value, prefix, origins, text)
         return None
     if isinstance(node, dict) and node.get(key) is None:
         node[key] = {}
-        origins[tuple(path)] = Origin(SET, None)
-    return _assign(node[key], steps[1:], path, value, origins)
+        origins[tuple(path)] = Origin(SET, None, text)
+    return _assign(node[key], steps[1:], path, [*shown, label], value, origins, text)
 
 
 def _read_value(raw: str) -> tuple[Any, str | None]:
@@ -304,20 +420,24 @@ def _read_value(raw: str) -> tuple[Any, str | None]:
     reader, loader = _Reader(), yaml.SafeLoader(raw)
     try:
         node = loader.get_single_node()
+        if node is not None and _expanded_size(node)[2] is not None:
+            return None, _expanded_size(node)[3]
         built = reader.build(loader, node, Origin(SET, None), ()) if node is not None else _Node(None, Origin(SET, None))
     except yaml.YAMLError as e:
         return None, f"cannot read the value as YAML: {getattr(e, 'problem', None) or e}"
+    except RecursionError:
+        return None, "the value is nested too deeply"
     finally:
         loader.dispose()
     return _flatten(built, (), {}), (reader.problems[0].message if reader.problems else None)
 
 
-def _mark(value: Any, path: DataPath, origins: Origins) -> None:
-    """Record ``--set`` as the origin of a value and of everything inside it."""
-    origins[path] = Origin(SET, None)
+def _mark(value: Any, path: DataPath, origins: Origins, text: str) -> None:
+    """Record the override ``text`` as the origin of a value and of everything inside it."""
+    origins[path] = Origin(SET, None, text)
     inside = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in inside:
-        _mark(item, (*path, key), origins)
+        _mark(item, (*path, key), origins, text)
 
 
 # --------------------------------------------------------------------------------------
@@ -342,15 +462,14 @@ def read_yaml(path: str | Path, what: str = "file") -> tuple[Any, Origins, list[
     Returns the plain data (None when the file cannot be read or its top level is no
     mapping), the file and line of every data path, and the problems found: syntax errors,
     duplicate keys written in one mapping (a key that overrides one merged in with
-    ``<<: *anchor`` is not a duplicate), unsupported tags. ``what`` names the file in the
-    message when it cannot be read ("cannot read suite file: ...").
+    ``<<: *anchor`` is not a duplicate), unsupported tags, text that is not UTF-8, alias
+    bombs. ``what`` names the file in the message when it cannot be read ("cannot read suite file: ...").
     """
     file = str(path)
-    try:
-        text = Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
-        return None, {}, [Problem(file, None, "", f"cannot read {what}: {reason}")]
+    text, trouble = read_text(file)
+    if text is None:
+        assert trouble is not None
+        return None, {}, [Problem(file, trouble.line, "", trouble.message.replace("cannot read:", f"cannot read {what}:"))]
     reader = _Reader()
     root = reader.parse(file, text)
     origins: Origins = {}
@@ -365,7 +484,7 @@ def load_scenario_data(path: str | Path, overrides: Sequence[str] = ()) -> tuple
     """
     data, origins, problems, _, _ = _read(path, overrides)
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(merge_alike(problems))
     return data, origins
 
 
@@ -373,7 +492,8 @@ def validate_data(data: Any, origins: Origins | None = None, problems: Sequence[
     """Validate data as a :class:`Scenario`; raise :class:`ScenarioError` with every problem found.
 
     Cross-references are checked even when some fields are invalid (on a best-effort model),
-    except where they touch an invalid field.
+    except where they touch an invalid field. List items are named in paths (``sites[Chengdu-01]``),
+    and one mistake repeated over many items of a list at the same place is one problem.
     """
     origins = origins or {}
     found = list(problems)
@@ -383,32 +503,78 @@ def validate_data(data: Any, origins: Origins | None = None, problems: Sequence[
     except ValidationError as e:
         scenario = None
         field_errors = from_validation_error(e, data, origins, Scenario)
+    except RecursionError:  # pydantic on absurdly nested data: nothing sensible to say per field
+        raise ScenarioError([*found, Problem(None, None, "", "the data is nested too deeply to validate")]) from None
     if scenario is not None:
-        cross = [locate(path, message, origins) for path, message in scenario.problems()]
+        cross = [locate(path, message, origins, data) for path, message in scenario.problems()]
     else:
         try:
             partial = salvage(Scenario, data)
-            cross = [locate(path, message, origins) for path, message in partial.problems()] if partial else []
+            cross = [locate(path, message, origins, data) for path, message in partial.problems()] if partial else []
         except Exception:  # a stand-in value tripped a check: the field errors say enough
             cross = []
     found += field_errors + [c for c in cross if not any(overlaps(c.path, f.path) for f in field_errors)]
     if found or scenario is None:
-        raise ScenarioError(found)
+        raise ScenarioError(merge_alike(found))
     return scenario
+
+
+def _checked(path: str | Path, overrides: Sequence[str], run: bool) -> tuple[Scenario | None, list[Problem]]:
+    """(the scenario or None for a base file that is not run, problems) of a file with overrides."""
+    data, origins, problems, readable, base = _read(path, overrides)
+    if not readable:
+        return None, problems
+    if base and run:
+        where = Problem(str(path), None, "base", "a base file (base: true) is not a scenario to run: run a file that extends it")
+        return None, [*problems, where]
+    try:
+        return validate_data(data, origins, problems), []
+    except ScenarioError as exc:
+        if not base:
+            return None, exc.problems
+        absent = set(Scenario.model_fields) - set(data)
+        return None, [p for p in exc.problems if re.split(r"[.\[]", p.path, maxsplit=1)[0] not in absent]
+
+
+def _blame(path: str | Path, overrides: Sequence[str], problems: list[Problem], run: bool) -> list[Problem]:
+    """Problems located in a file but caused by overrides, blamed on the override that causes them.
+
+    ``--set horizon_h=100`` makes the file's ``warmup_h: 720`` wrong: that is the override's
+    fault, not the file's. A problem the file has without overrides stays with the file; one
+    that only appears with them is blamed on the overrides that cause it on their own (else
+    on all of them), and says where in the file the value it clashes with is.
+    """
+    in_files = [p for p in problems if p.file != SET]
+    if not overrides or not in_files:
+        return problems
+    key = lambda p: (p.path, p.message)  # noqa: E731
+    own = {key(p) for p in _checked(path, (), run)[1]}
+    suspects = [p for p in in_files if key(p) not in own]
+    if not suspects:
+        return problems
+    alone = {o: {key(p) for p in _checked(path, [o], run)[1]} for o in overrides}
+    out, at = [], {}
+    for p in problems:
+        if p not in suspects:
+            out.append(p)
+            continue
+        culprits = [o for o in overrides if key(p) in alone[o]] or list(overrides)
+        out.append(Problem(SET, None, p.path, p.message, f" {SET} ".join(culprits)))
+        at[(p.path, p.message)] = f" ({p.file}:{p.line})" if p.line is not None else f" ({p.file})" if p.file else ""
+    merged = merge_alike(out)  # many items broken alike by one override: one problem (no single line to show)
+    return [Problem(p.file, p.line, p.path, p.message + at[key(p)], p.override) if key(p) in at else p for p in merged]
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """Read a scenario file, merge what it extends, apply overrides and validate it.
 
-    Raises :class:`ScenarioError` listing every problem, each with file, line and path.
+    Raises :class:`ScenarioError` listing every problem, each with file, line and path, or
+    with the ``--set`` override that causes it.
     """
-    data, origins, problems, readable, base = _read(path, overrides)
-    if not readable:
-        raise ScenarioError(problems)
-    if base:
-        where = Problem(str(path), None, "base", "a base file (base: true) is not a scenario to run: run a file that extends it")
-        raise ScenarioError([*problems, where])
-    return validate_data(data, origins, problems)
+    scenario, problems = _checked(path, overrides, run=True)
+    if problems or scenario is None:
+        raise ScenarioError(_blame(path, overrides, problems, run=True))
+    return scenario
 
 
 def validate_file(path: str | Path, overrides: Sequence[str] = ()) -> Scenario | None:
@@ -418,19 +584,10 @@ def validate_file(path: str | Path, overrides: Sequence[str] = ()) -> Scenario |
     reference resolvable, but whole top-level sections may be missing (its variants add
     them). Raises :class:`ScenarioError` listing every problem.
     """
-    data, origins, problems, readable, base = _read(path, overrides)
-    if not readable:
-        raise ScenarioError(problems)
-    if not base:
-        return validate_data(data, origins, problems)
-    try:
-        validate_data(data, origins, problems)
-    except ScenarioError as exc:
-        absent = set(Scenario.model_fields) - set(data)
-        kept = [p for p in exc.problems if re.split(r"[.\[]", p.path, maxsplit=1)[0] not in absent]
-        if kept:
-            raise ScenarioError(kept) from None
-    return None
+    scenario, problems = _checked(path, overrides, run=False)
+    if problems:
+        raise ScenarioError(_blame(path, overrides, problems, run=False))
+    return scenario
 
 
 def resolved_yaml(scenario: Scenario) -> str:

@@ -17,6 +17,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.scenario.names import NAME_PATTERN, did_you_mean
+
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -25,10 +27,15 @@ Name = Annotated[
     Field(
         min_length=1,
         max_length=120,
-        pattern=r"^[^\s\[\]=*.]([^\[\]=*]*[^\s\[\]=*])?$",
+        pattern=NAME_PATTERN,
         description="A name: no brackets, '=', '*', no leading dot or surrounding spaces.",
     ),
 ]
+
+
+def unknown(what: str, name: str, known: set[str]) -> str:
+    """``unknown region 'Zhejian'; did you mean 'Zhejiang'?`` (the suggestion when one is close)."""
+    return f"unknown {what} {name!r}" + did_you_mean(name, sorted(known), n=2)
 
 
 class Model(BaseModel):
@@ -106,6 +113,15 @@ class Uniform(Model):
         if self.high < self.low:
             raise ValueError("'high' must be at least 'low'")
         return self
+
+
+def _mean_h(d: Exponential | Weibull | Lognormal | Gamma | Deterministic | Uniform) -> float:
+    """Mean of a duration distribution, hours (only zero or positive matters to the checks)."""
+    if isinstance(d, Deterministic):
+        return d.value
+    if isinstance(d, Uniform):
+        return (d.low + d.high) / 2
+    return 1.0  # the other families have a positive mean by their constraints
 
 
 Distribution = Annotated[
@@ -390,22 +406,25 @@ class Scenario(Model):
                 if c.name in seen:
                     out.append((("machine_models", i, "components", j, "name"), f"duplicate component {c.name!r}"))
                 seen.add(c.name)
+                if _mean_h(c.time_to_failure_h) <= 0:
+                    why = "mean time to failure is 0 h: the machine would fail again the moment it is restored"
+                    out.append((("machine_models", i, "components", j, "time_to_failure_h"), why))
                 if c.part is not None and c.part not in part_names:
-                    out.append((("machine_models", i, "components", j, "part"), f"unknown part {c.part!r}"))
+                    out.append((("machine_models", i, "components", j, "part"), unknown("part", c.part, part_names)))
         for i, s in enumerate(self.sites):
             for model in s.machines:
                 if model not in model_names:
-                    out.append((("sites", i, "machines", model), f"unknown machine model {model!r}"))
+                    out.append((("sites", i, "machines", model), unknown("machine model", model, model_names)))
             if s.region is not None and s.region not in region_names:
-                out.append((("sites", i, "region"), f"unknown region {s.region!r}"))
+                out.append((("sites", i, "region"), unknown("region", s.region, region_names)))
             if s.depot is not None and s.depot not in depot_names:
-                out.append((("sites", i, "depot"), f"unknown depot {s.depot!r}"))
+                out.append((("sites", i, "depot"), unknown("depot", s.depot, depot_names)))
             if s.service_plan is not None and s.service_plan not in plan_names:
-                out.append((("sites", i, "service_plan"), f"unknown service plan {s.service_plan!r}"))
+                out.append((("sites", i, "service_plan"), unknown("service plan", s.service_plan, plan_names)))
         for i, d in enumerate(self.depots):
             for part in d.base_stock:
                 if part not in part_names:
-                    out.append((("depots", i, "base_stock", part), f"unknown part {part!r}"))
+                    out.append((("depots", i, "base_stock", part), unknown("part", part, part_names)))
             if d.technicians == 0 and any(s.depot == d.name for s in self.sites):
                 out.append((("depots", i, "technicians"), "depot has assigned sites but no technicians"))
             if d.name in site_names:
@@ -413,7 +432,7 @@ class Scenario(Model):
         if self.central.base_stock is not None:
             for part in self.central.base_stock:
                 if part not in part_names:
-                    out.append((("central", "base_stock", part), f"unknown part {part!r}"))
+                    out.append((("central", "base_stock", part), unknown("part", part, part_names)))
             if self.central.factory_lead_time_h is None:
                 out.append((("central", "factory_lead_time_h"), "required when central.base_stock is set"))
         emergency_per_km = self.dispatch.emergency.enabled and self.freight.emergency_cost_per_km > 0
@@ -425,12 +444,12 @@ class Scenario(Model):
         for i, leg in enumerate(self.travel.table):
             for key, value in (("from", leg.origin), ("to", leg.to)):
                 if value not in places:
-                    out.append((("travel", "table", i, key), f"unknown place {value!r}"))
+                    out.append((("travel", "table", i, key), unknown("place", value, places)))
         for i, ds in enumerate(self.demand_streams):
             if ds.depot not in depot_names:
-                out.append((("demand_streams", i, "depot"), f"unknown depot {ds.depot!r}"))
+                out.append((("demand_streams", i, "depot"), unknown("depot", ds.depot, depot_names)))
             if ds.part not in part_names:
-                out.append((("demand_streams", i, "part"), f"unknown part {ds.part!r}"))
+                out.append((("demand_streams", i, "part"), unknown("part", ds.part, part_names)))
         if self.open_depots is not None:
             if self.open_depots > len(self.depots):
                 out.append((("open_depots",), f"{self.open_depots} depots open but only {len(self.depots)} listed"))

@@ -1,0 +1,318 @@
+"""Warnings before a run: settings that are legal but probably not what the planner meant.
+
+A scenario can be valid and still certain to give a useless answer: a depot whose
+technicians are offered more work than they can do (outages queue without bound), a site
+no technician can reach within its promise, a site left at latitude 0, longitude 0. The
+checks here work on the validated :class:`~sim.scenario.schema.Scenario` and the built
+:class:`~sim.build.Network` (read-only) and return one :class:`Diagnostic` per problem,
+each naming the item and giving the numbers behind it. What is certainly wrong is an
+error of the loader, not a warning.
+
+Rates are the long-run rates of the model's inputs: a component fails ``1 / mean time to
+failure`` times per operating hour (the service plan's factor applied, as the build
+applies it), and is counted as if its machine were always running (an upper bound on
+failures, hence a warning threshold that errs towards speaking up).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from sim.build import Network, build, great_circle_km
+from sim.scenario.schema import Scenario
+
+__all__ = ["Diagnostic", "diagnose", "format_warnings", "print_warnings"]
+
+EXAMPLES = 3
+"""How many items a grouped warning names before saying "and N more"."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One suspicious setting: a check's ``code``, the ``subject`` it names, and the ``message`` with numbers."""
+
+    code: str
+    subject: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.message}"
+
+
+def diagnose(scenario: Scenario, network: Network | None = None) -> list[Diagnostic]:
+    """Every warning for a validated scenario (built here unless ``network`` is given)."""
+    net = network if network is not None else build(scenario)
+    travel = _Travel(scenario, net)
+    out: list[Diagnostic] = []
+    out += _idle_depots(net)
+    out += _unstaffed_nearest(net, travel)
+    out += _technician_load(scenario, net)
+    out += _beyond_promise(net, travel)
+    out += _null_island(scenario, net)
+    out += _short_stock(scenario, net)
+    return out
+
+
+# ------------------------------------------------------------------------------ rates
+
+
+def _failure_rates(net: Network) -> tuple[list[float], list[float], dict[tuple[int, int], float]]:
+    """(failures per hour per site, mean repair hours per failure per site, part demands per hour by (depot, part))."""
+    rate = [0.0] * len(net.sites)
+    repair = [0.0] * len(net.sites)  # Σ rate × mean repair, divided below
+    parts: dict[tuple[int, int], float] = defaultdict(float)
+    for m in net.machines:
+        site = net.sites[m.site]
+        for c in m.components:
+            r = 1.0 / c.time_to_failure.mean if c.time_to_failure.mean > 0 else math.inf
+            rate[m.site] += r
+            repair[m.site] += r * c.repair_time.mean
+            if c.part >= 0:
+                parts[(site.depot, c.part)] += r
+    repair = [x / r if r > 0 else 0.0 for x, r in zip(repair, rate)]
+    for s in net.streams:
+        parts[(s.depot, s.part)] += s.rate_per_h
+    return rate, repair, parts
+
+
+# ------------------------------------------------------------------------------ checks
+
+
+def _idle_depots(net: Network) -> list[Diagnostic]:
+    """Open depots with no assigned site and no demand stream."""
+    served = {s.depot for s in net.sites} | {s.depot for s in net.streams}
+    out = []
+    for j, d in enumerate(net.depots):
+        if j in served:
+            continue
+        what = []
+        if d.technicians:
+            what.append(f"{d.technicians} technician{'s' if d.technicians > 1 else ''}")
+        if any(d.base_stock):
+            what.append(f"{sum(d.base_stock)} units of base stock")
+        if d.fixed_cost_per_year:
+            what.append(f"fixed cost {d.fixed_cost_per_year:,.0f} per year")
+        lateral = " (its stock may still go out as lateral shipments)" if net.policy.lateral and any(d.base_stock) else ""
+        paid = f": {', '.join(what)} for no assigned customer" if what else ""
+        out.append(Diagnostic("idle-depot", f"depot {d.name}", f"serves no site and no demand stream{paid}{lateral}"))
+    return out
+
+
+def _unstaffed_nearest(net: Network, travel: _Travel) -> list[Diagnostic]:
+    """Open depots without technicians that are the nearest depot of some sites (served from farther away)."""
+    staffed = [j for j, d in enumerate(net.depots) if d.technicians > 0]
+    out = []
+    for j, d in enumerate(net.depots):
+        if d.technicians > 0:
+            continue
+        near = []
+        for s in net.sites:
+            here = travel.technician_h(d.name, s.name)
+            if s.machines == 0 or here >= s.technician_time_h:  # not nearer than the depot it has
+                continue
+            best = min(travel.technician_h(net.depots[k].name, s.name) for k in staffed) if staffed else math.inf
+            if here < best:
+                near.append((s.name, here, s.technician_time_h, net.depots[s.depot].name))
+        if near:
+            eg = "; ".join(f"{n} {t:.1f} h from {src} instead of {h:.1f} h" for n, h, t, src in near[:EXAMPLES])
+            more = f" and {len(near) - EXAMPLES} more" if len(near) > EXAMPLES else ""
+            msg = (
+                f"has no technicians, yet it is the nearest depot of {len(near)} site{'s' if len(near) > 1 else ''} "
+                f"whose failures need one; they are served from farther depots ({eg}{more})"
+            )
+            out.append(Diagnostic("no-technicians", f"depot {d.name}", msg))
+    return out
+
+
+def _technician_load(scenario: Scenario, net: Network) -> list[Diagnostic]:
+    """Depots whose offered technician load (failures × busy time per visit ÷ technicians) is at least one."""
+    rate, repair, _ = _failure_rates(net)
+    on_failure = not net.policy.technician_with_part
+    failures = [0.0] * len(net.depots)
+    busy = [0.0] * len(net.depots)  # Σ rate × busy hours per visit
+    for i, s in enumerate(net.sites):
+        failures[s.depot] += rate[i]
+        busy[s.depot] += rate[i] * (2.0 * s.technician_time_h + repair[i])
+    out = []
+    for j, d in enumerate(net.depots):
+        if failures[j] <= 0:
+            continue
+        per_visit = busy[j] / failures[j]
+        techs = d.technicians
+        load = busy[j] / techs if techs > 0 else math.inf
+        if load < 1.0:
+            continue
+        bound = " at least" if on_failure else ""
+        wait = (
+            "; a lower bound: with technician_dispatch on_failure a technician also waits on site for the part"
+            if on_failure
+            else ""
+        )
+        msg = (
+            f"offered technician load{bound} {load:.2f} (failures {failures[j]:.3g}/h × {per_visit:.1f} h busy per visit "
+            f"[2 × travel + repair] ÷ {techs} technician{'s' if techs != 1 else ''}) ≥ 1: outages will queue without "
+            f"bound and many stay open at the horizon{wait}"
+        )
+        out.append(Diagnostic("technician-load", f"depot {d.name}", msg))
+    return out
+
+
+def _beyond_promise(net: Network, travel: _Travel) -> list[Diagnostic]:
+    """Sites whose promise no open depot's technician can keep: travel alone takes longer."""
+    staffed = [j for j, d in enumerate(net.depots) if d.technicians > 0]
+    by_depot: dict[int, list[str]] = defaultdict(list)
+    for s in net.sites:
+        if not math.isfinite(s.promise_h) or s.machines == 0:
+            continue
+        if s.technician_time_h < s.promise_h:
+            continue
+        best = min(((travel.technician_h(net.depots[k].name, s.name), k) for k in staffed), default=None)
+        if best is not None and best[0] < s.promise_h:
+            text = (
+                f"{s.name} ({_hours(s.technician_time_h, s.promise_h)} against {s.promise_h:g} h; "
+                f"depot {net.depots[best[1]].name} would take {_hours(best[0], s.promise_h)})"
+            )
+        else:
+            text = f"{s.name} ({_hours(s.technician_time_h, s.promise_h)} against {s.promise_h:g} h)"
+        by_depot[s.depot].append(text)
+    out = []
+    for j, items in by_depot.items():
+        n = len(items)
+        served = sum(1 for s in net.sites if s.depot == j)
+        more = f" and {n - EXAMPLES} more" if n > EXAMPLES else ""
+        msg = (
+            f"{n} of its {served} sites cannot be restored within their promise: the technician's travel alone "
+            f"takes longer, so every failure there misses it ({'; '.join(items[:EXAMPLES])}{more})"
+        )
+        out.append(Diagnostic("beyond-promise", f"depot {net.depots[j].name}", msg))
+    return out
+
+
+def _hours(x: float, promise_h: float) -> str:
+    """Hours with one decimal, or more where one decimal would read as the promise itself."""
+    for digits in (1, 2, 3):
+        if round(x, digits) != promise_h:
+            break
+    return f"{x:.{digits}f} h"
+
+
+def _null_island(scenario: Scenario, net: Network) -> list[Diagnostic]:
+    """Places at latitude 0, longitude 0: coordinates most likely left out."""
+    out = []
+    places = [("site", s.name, s.lat, s.lon) for s in scenario.sites]
+    places += [("depot", d.name, d.lat, d.lon) for d in scenario.depots[: len(net.depots)]]
+    if scenario.central.lat is not None and scenario.central.lon is not None:
+        places.append(("central warehouse", scenario.central.name, scenario.central.lat, scenario.central.lon))
+    for kind, name, lat, lon in places:
+        if lat == 0 and lon == 0:
+            msg = "at latitude 0, longitude 0 (in the Gulf of Guinea): are its coordinates missing? travel times and freight use them"
+            out.append(Diagnostic("null-island", f"{kind} {name}", msg))
+    return out
+
+
+def _short_stock(scenario: Scenario, net: Network) -> list[Diagnostic]:
+    """Depot parts whose base stock is below the expected demand over one replenishment lead time."""
+    _, _, demand = _failure_rates(net)
+    out = []
+    for j, d in enumerate(net.depots):
+        lead_h = d.replenishment_lead_time.mean
+        short = []
+        for p, part in enumerate(net.parts):
+            rate = demand.get((j, p), 0.0)
+            expected = rate * lead_h
+            if rate > 0 and d.base_stock[p] < expected:
+                short.append(f"{part.name} {d.base_stock[p]} < {expected:.2f} ({rate:.3g}/h × {lead_h:g} h)")
+        if short:
+            msg = (
+                f"base stock below the expected demand over the replenishment lead time for {', '.join(short)}: "
+                "most demands will wait for a lateral, emergency or backorder (Palm: fill rate under about 50%)"
+            )
+            out.append(Diagnostic("short-stock", f"depot {d.name}", msg))
+    c = net.central
+    if not c.infinite and c.factory_lead_time is not None:
+        lead_h = c.factory_lead_time.mean
+        short = []
+        for p, part in enumerate(net.parts):
+            rate = sum(demand.get((j, p), 0.0) for j in range(len(net.depots)))
+            if rate > 0 and c.base_stock[p] < rate * lead_h:
+                short.append(f"{part.name} {c.base_stock[p]} < {rate * lead_h:.2f} ({rate:.3g}/h × {lead_h:g} h)")
+        if short:
+            msg = (
+                f"base stock below the expected depot demand over the factory lead time for {', '.join(short)}: "
+                "depot replenishments will often wait"
+            )
+            out.append(Diagnostic("short-stock", f"central warehouse {scenario.central.name}", msg))
+    return out
+
+
+# ------------------------------------------------------------------------------ travel
+
+
+class _Travel:
+    """Technician travel time from any open depot to any site, as the build computes it.
+
+    The network holds only each site's assigned depot; the checks that ask "could another
+    depot do better?" need the others, computed by the documented rule: ``travel.table``
+    if it has the leg, else great-circle distance × road factor ÷ speed, plus mobilisation.
+    """
+
+    def __init__(self, scenario: Scenario, net: Network) -> None:
+        t = scenario.travel
+        self.speed_kmh, self.road, self.mobilisation_h = t.speed_kmh, t.road_factor, t.technician_mobilisation_h
+        self.table: dict[tuple[str, str], float] = {}
+        for leg in t.table:
+            self.table[(leg.origin, leg.to)] = leg.time_h
+            self.table.setdefault((leg.to, leg.origin), leg.time_h)
+        self.coords = {s.name: (s.lat, s.lon) for s in scenario.sites}
+        self.coords.update({d.name: (d.lat, d.lon) for d in scenario.depots})
+        self.cache: dict[tuple[str, str], float] = {}
+
+    def technician_h(self, depot: str, site: str) -> float:
+        """Mobilisation + driving time, hours."""
+        key = (depot, site)
+        if key not in self.cache:
+            if key in self.table:
+                drive = self.table[key]
+            else:
+                (la, oa), (lb, ob) = self.coords[depot], self.coords[site]
+                drive = great_circle_km(la, oa, lb, ob) * self.road / self.speed_kmh
+            self.cache[key] = self.mobilisation_h + drive
+        return self.cache[key]
+
+
+# ------------------------------------------------------------------------------ output
+
+
+def format_warnings(variants: Iterable[tuple[Scenario, str]], network: Network | None = None) -> list[str]:
+    """One ``warning: ...`` line per distinct warning over scenarios and their variant labels.
+
+    ``variants`` are (scenario, label) pairs; the label ('' for none) says which variant
+    (``open_depots=1``) a warning belongs to when it does not hold for every variant of the
+    scenario's name. A warning found in several variants is printed once.
+    """
+    found: dict[tuple[str, str], list[str]] = {}
+    labels: dict[str, list[str]] = defaultdict(list)
+    for scenario, label in variants:
+        labels[scenario.name].append(label)
+        for d in diagnose(scenario, network):
+            found.setdefault((scenario.name, str(d)), []).append(label)
+    lines = []
+    for (name, text), where in found.items():
+        every = len(where) == len(labels[name])
+        suffix = "" if every or not any(where) else f" [with {', '.join(w for w in where if w)}]"
+        lines.append(f"warning: {name}: {text}{suffix}")
+    return lines
+
+
+def print_warnings(scenarios: Sequence[Scenario] | Sequence[tuple[Scenario, str]], file: TextIO | None = None) -> int:
+    """Print the warnings of scenarios (or (scenario, variant label) pairs) to stderr; return how many."""
+    pairs = [x if isinstance(x, tuple) else (x, "") for x in scenarios]
+    lines = format_warnings(pairs)
+    for line in lines:
+        print(line, file=file or sys.stderr)
+    return len(lines)
