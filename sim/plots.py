@@ -12,7 +12,7 @@ import io
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -21,6 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.colors import ListedColormap, to_rgb  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
@@ -31,7 +32,10 @@ from sim.kpis import CUSTOMER_COST_LINES, MAKER_COST_LINES, describe  # noqa: E4
 from sim.scenario.schema import Scenario  # noqa: E402
 from sim.stats import summarize  # noqa: E402
 
-STYLE = {
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+STYLE: dict[RcKeyType, Any] = {
     "svg.hashsalt": "sim-plots",
     "svg.fonttype": "path",
     "font.size": 10,
@@ -46,8 +50,17 @@ STYLE = {
     "figure.dpi": 100,
 }
 PNG_DPI = 120
-COLORS = plt.get_cmap("tab10").colors
-LINE_COLORS = plt.get_cmap("tab20").colors
+
+
+def _palette(name: str) -> tuple[tuple[float, float, float], ...]:
+    """The colours of a qualitative matplotlib colour map, in order."""
+    cmap = plt.get_cmap(name)
+    assert isinstance(cmap, ListedColormap)
+    return tuple(to_rgb(cmap(i)) for i in range(cmap.N))
+
+
+COLORS = _palette("tab10")
+LINE_COLORS = _palette("tab20")
 LINE_STYLES = ("-", "--", "-.", ":")
 
 
@@ -72,14 +85,14 @@ def styled(fn: Callable[..., Figure]) -> Callable[..., Figure]:
     """Run a figure builder under :data:`STYLE` (rcParams are read when artists are made)."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
         with matplotlib.rc_context(STYLE):
             return fn(*args, **kwargs)
 
     return wrapper
 
 
-def _figure(figsize: tuple[float, float], nrows: int = 1, ncols: int = 1, **kw) -> tuple[Figure, np.ndarray]:  # type: ignore[no-untyped-def]
+def _figure(figsize: tuple[float, float], nrows: int = 1, ncols: int = 1, **kw: Any) -> tuple[Figure, np.ndarray]:
     """A grid of axes (always 2-D); called from :func:`styled` builders, so under :data:`STYLE`."""
     return plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **kw)
 
@@ -224,7 +237,7 @@ def restore_ecdf(arms: Sequence[Arm]) -> Figure:
         bins = sorted(hist)
         x = np.array([max(bin_value(b), 1e-3) for b in bins])
         y = np.cumsum([hist[b] for b in bins]) / n
-        median, p90 = (max(hist_quantile(hist, q), 1e-3) for q in (0.5, 0.9))  # clamped as x is
+        median, p90 = (max(hist_quantile(dict(hist), q), 1e-3) for q in (0.5, 0.9))  # clamped as x is
         ax.step(np.r_[x[0], x], np.r_[0.0, y], where="post", color=color(k), lw=1.8, ls=LINE_STYLES[k % len(LINE_STYLES)],
                 label=f"{arm.label}: median {median:.3g} h, 90% within {p90:.3g} h ({n:,} outages)")
         lo, hi = min(lo, x[0]), max(hi, x[-1])

@@ -142,7 +142,7 @@ def _contains_zero_set(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[tu
 
 
 def break_evens(
-    x: Sequence[float], mean: Sequence[float], low: Sequence[float], high: Sequence[float]
+    x: Sequence[float] | np.ndarray, mean: Sequence[float], low: Sequence[float], high: Sequence[float]
 ) -> tuple[list[tuple[float, float | None, float | None]], bool, float | None]:
     """Sign changes of a difference curve and their intervals.
 

@@ -186,9 +186,10 @@ def load_suite(path: str | Path) -> Suite:
         except ScenarioError as e:
             for p in e.problems:
                 if p.file == SET:  # an override written in the suite: point at its line
-                    j = entry.set.index(p.path) if p.path in entry.set else None
-                    at = (*where, "set", j) if j is not None else (*where, "set")
-                    problems.append(locate(at, f"{p.message} ({p.path})", origins))
+                    text = p.override or p.path
+                    item = entry.set.index(text) if text in entry.set else None
+                    at = (*where, "set", item) if item is not None else (*where, "set")
+                    problems.append(locate(at, f"{p.message} ({p.path or text})", origins))
                 else:
                     problems.append(p)
             continue
