@@ -59,8 +59,8 @@ def test_bad_file_lists_every_problem_and_writes_nothing(tmp_path: Path) -> None
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "6 problems" in proc.stderr
-    assert "mistakes.yaml:12: machine_models[0].components[0].part" in proc.stderr
-    assert "mistakes.yaml:28: sites[1].downtime_cost_per_h" in proc.stderr
+    assert "mistakes.yaml:12: machine_models[packer].components[sealing-jaw].part" in proc.stderr
+    assert "mistakes.yaml:28: sites[Chengdu-2].downtime_cost_per_h" in proc.stderr
     assert not out.exists()
 
 
@@ -170,7 +170,7 @@ def test_base_files_validate_for_what_they_hold_and_do_not_run(tmp_path: Path, c
     bad.write_text("base: true\nname: b\nparts:\n  - {name: p, unit_cost: -1, price: 2}\n")
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "bad_base.yaml:4: parts[0].unit_cost" in err and "depots" not in err
+    assert "bad_base.yaml:4: parts[p].unit_cost" in err and "depots" not in err
     # without the marker the same file is an incomplete scenario
     bad.write_text("name: b\nparts:\n  - {name: p, unit_cost: 1, price: 2}\n")
     assert main(["validate", str(bad)]) == 2

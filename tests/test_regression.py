@@ -352,5 +352,5 @@ def test_suite_with_anchors_and_overridden_merged_keys_loads(tmp_path: Path) -> 
     ]
     # a key written twice in one mapping still is a duplicate, with its line
     path.write_text(path.read_text().replace("    seed: 12\n", "    seed: 12\n    seed: 13\n"))
-    with pytest.raises(SuiteError, match=r"suite.yaml:11: scenarios\[1\]\.seed: duplicate key 'seed' \(first at line 10\)"):
+    with pytest.raises(SuiteError, match=r"suite.yaml:11: scenarios\[second\]\.seed: duplicate key 'seed' \(first at line 10\)"):
         load_suite(path)

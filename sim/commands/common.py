@@ -76,9 +76,16 @@ def apply_run_options(scenarios: Sequence[Scenario], args: argparse.Namespace) -
 
 
 def load_for_run(files: Sequence[str], args: argparse.Namespace) -> list[Scenario]:
-    """Load ``files`` with the --set overrides and apply --seed/--replications (see :func:`apply_run_options`)."""
+    """Load ``files`` with the --set overrides and apply --seed/--replications (see :func:`apply_run_options`).
+
+    Prints a warning to stderr for every legal but suspicious setting (:mod:`sim.diagnostics`).
+    """
+    from sim.diagnostics import print_warnings
+
     check_run_options(args)  # before loading: a bad option is reported without the files' problems
-    return apply_run_options([load_scenario(f, args.overrides) for f in files], args)
+    scenarios = apply_run_options([load_scenario(f, args.overrides) for f in files], args)
+    print_warnings(scenarios)
+    return scenarios
 
 
 def check_kpis(kpis: Sequence[str], columns: Sequence[str] | None = None) -> None:

@@ -139,6 +139,9 @@ def main(args: argparse.Namespace) -> int:
         variants.append(row)
     if problems:
         raise ScenarioError(problems)
+    from sim.diagnostics import print_warnings  # suspicious settings, per swept value where they differ
+
+    print_warnings([(sc, f"{args.param}={t}") for row in variants for sc, (_, t) in zip(row, values)])
     flat = apply_run_options([sc for row in variants for sc in row], args)
     seed, n = flat[0].seed, flat[0].replications
     started = now_utc()
