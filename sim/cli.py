@@ -1,16 +1,21 @@
 """The ``sim`` command line: ``sim run``, ``sim validate`` and the other sub-commands.
 
-Expected failures (bad scenario files, bad options) print a clear message and exit 2
-without a traceback; a statistical regression in ``sim check`` exits 1.
+Expected failures (bad scenario files, bad options, an output folder that cannot be
+written, a closed output pipe) print a clear message and exit 2 without a traceback; a
+statistical regression in ``sim check`` exits 1. SIGTERM is handled like Ctrl-C: the run
+stops, keeps what finished (see docs/outputs.md) and exits 130 (SIGINT) or 143 (SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
+import signal
 import sys
-from collections.abc import Sequence
-from types import ModuleType
+from collections.abc import Iterator, Sequence
+from types import FrameType, ModuleType
 
 from sim import __version__
 from sim.commands import UsageError
@@ -37,17 +42,56 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread where Ctrl-C would raise KeyboardInterrupt."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM stops the command as Ctrl-C does (main thread only)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stdout_closed() -> None:
+    """stdout's reader went away (``sim run ... | head -1``): send the rest to /dev/null, quietly."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = parser().parse_args(argv)
     try:
-        return int(args._main(args))
+        with sigterm_as_interrupt():
+            return int(args._main(args))
     except (ScenarioError, RunError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except BrokenPipeError:
+        _stdout_closed()
+        print("error: standard output was closed early (broken pipe); the rest of the printout was dropped", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file the command reads or writes: name it
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:
+        name = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
+        print(f"interrupted ({name})" + (f": {exc}" if str(exc) else ""), file=sys.stderr)
+        return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
 
 
 def entry() -> None:

@@ -1,23 +1,19 @@
-"""Writing results: every output folder appears whole or not at all.
+"""Results as files: CSV and JSON text, manifests and provenance.
 
-Files are written into a temporary sibling folder, which then replaces the target in
-one rename (the old folder, if any, is moved aside first and removed after). A crash
-midway leaves the previous results untouched.
+Every command writes its folder through :func:`write_folder` (see :mod:`sim.folder`): only
+into a folder the tool owns, each file atomically, listed in ``sim-files.json``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import math
 import os
 import platform
-import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from importlib import metadata
@@ -25,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
+from sim.folder import COMPLETE, OutputError, write_file, write_folder  # noqa: F401  (the one route for output folders)
 from sim.runner import RunResult
 from sim.stats import summarize
 
@@ -59,50 +56,6 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     w.writerow(header)
     w.writerows(rows)
     return buf.getvalue()
-
-
-def write_folder(target: Path, files: Mapping[str, str | bytes]) -> None:
-    """Atomically replace folder ``target`` with one holding ``files`` (name → content)."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    old: Path | None = None
-    try:
-        for name, content in files.items():
-            path = tmp / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8", newline="")
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            os.rename(target, old / "x")
-        os.rename(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        if old is not None and not target.exists():
-            with contextlib.suppress(OSError):
-                os.rename(old / "x", target)  # the new folder did not arrive: put the previous one back
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and target.exists():  # else the previous results are still in ``old``: keep them
-            shutil.rmtree(old, ignore_errors=True)
-        raise
-
-
-def write_file(path: Path, content: str | bytes) -> None:
-    """Atomically replace one file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content.encode("utf-8") if isinstance(content, str) else content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def code_version() -> str:
@@ -167,6 +120,7 @@ def summary_csv(table: Sequence[Mapping[str, Any]]) -> str:
 def manifest(result: RunResult, scenario_hash: str, started: datetime, finished: datetime, **extra: Any) -> dict:
     """Provenance of a run."""
     return {
+        "status": COMPLETE,
         "scenario": result.scenario.name,
         "scenario_hash": scenario_hash,
         "seed": result.seed,

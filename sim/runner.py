@@ -5,16 +5,26 @@ byte-identical whichever executor runs them; they are always put back in replica
 order. Executors follow :class:`concurrent.futures.Executor`: a ``ProcessPoolExecutor``
 for ``--jobs N``, or a ``dask.distributed`` client's executor for ``--scheduler ADDRESS``
 (dask is an optional extra: ``pip install 'sim[dask]'``).
+
+Finished replications are handed to an ``on_finished`` callback as they finish (the
+checkpoint of :mod:`sim.checkpoint`), and a run can start from replications already done.
+A replication that raises stops the run with :class:`ReplicationError`, whose message names
+the scenario, the replication and the file holding the traceback; on an interrupt or a
+failure the pending work is cancelled and the local worker processes are ended.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+import signal
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +39,21 @@ from sim.scenario.schema import Scenario
 
 class RunError(Exception):
     """A run could not be carried out (bad options, unreachable cluster)."""
+
+
+Outcome = tuple[dict[str, float], dict[int, int]]  # one replication: KPI row, restore-time histogram
+
+
+class ReplicationFailed(Exception):
+    """Raised in a worker: replication ``replication`` of scenario ``label`` raised; ``details`` is the traceback."""
+
+    def __init__(self, label: str, replication: int, details: str) -> None:
+        super().__init__(label, replication, details)
+        self.label, self.replication, self.details = label, replication, details
+
+
+class ReplicationError(RunError):
+    """A replication raised: the run stops; the message names it and the log with the traceback."""
 
 
 @dataclass(frozen=True)
@@ -123,9 +148,26 @@ def executor_for(jobs: int = 1, scheduler: str | None = None) -> Iterator[Execut
     if jobs == 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pool.sim_workers = jobs  # type: ignore[attr-defined]
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=quiet_worker)
+    pool.sim_workers = jobs  # type: ignore[attr-defined]
+    pool.sim_ends_workers = True  # type: ignore[attr-defined]
+    try:
         yield pool
+    except BaseException:
+        # interrupted or failed: end the workers now, not after their chunks; the broken pool
+        # then fails every queued task (cancelling them first trips Python 3.11's pool manager)
+        for proc in set(multiprocessing.active_children()) - before:
+            proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def quiet_worker() -> None:
+    """Worker process set-up: Ctrl-C is the parent's to handle (no traceback per worker); SIGTERM ends it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def source_fingerprint() -> str:
@@ -151,19 +193,49 @@ def executing(
         bar.close()
 
 
-def _chunks(n: int, workers: int) -> list[list[int]]:
-    """Replications 0..n-1 in about four chunks per worker, the larger ones first.
+def _chunks(n: int | Sequence[int], workers: int) -> list[list[int]]:
+    """Replications (0..n-1, or those listed) in about four chunks per worker, the larger ones first.
 
     Sizes differ by at most one and decrease, so workers taking the next chunk as they
     finish end together (20 replications on 2 workers: 3,3,3,3,2,2,2,2 -> 10 each).
     """
-    k = max(1, min(n, workers * 4))
-    q, r = divmod(n, k)
+    todo = list(range(n)) if isinstance(n, int) else list(n)
+    k = max(1, min(len(todo), workers * 4))
+    q, r = divmod(len(todo), k)
     out, start = [], 0
     for size in [q + 1] * r + [q] * (k - r):
-        out.append(list(range(start, start + size)))
+        if size:
+            out.append(todo[start : start + size])
         start += size
     return out
+
+
+def run_chunk(net: Network, seed: int, replications: Sequence[int], label: str) -> list[Outcome]:
+    """:func:`replicate` one replication at a time, naming the one that raises; a task for an executor."""
+    out: list[Outcome] = []
+    for r in replications:
+        try:
+            out.extend(replicate(net, seed, [r]))
+        except Exception as exc:
+            raise ReplicationFailed(label, r, "".join(traceback.format_exception(exc))) from None
+    return out
+
+
+def temp_log(details: str) -> Path:
+    """Write a failure's traceback to a new file in the temporary folder; return its path."""
+    fd, name = tempfile.mkstemp(prefix="sim-failure-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(details)
+    return Path(name)
+
+
+def _failed(exc: ReplicationFailed, log: Callable[[str], Path]) -> ReplicationError:
+    last = exc.details.strip().splitlines()[-1] if exc.details.strip() else "failed"
+    try:
+        where = f"traceback in {log(exc.details)}"
+    except (OSError, RunError):
+        where = f"traceback in {temp_log(exc.details)}"
+    return ReplicationError(f"scenario {exc.label!r}, replication {exc.replication} failed: {last}; {where}")
 
 
 def run_scenarios(
@@ -173,46 +245,84 @@ def run_scenarios(
     executor: Executor | None = None,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    *,
+    finished: Mapping[tuple[int, int], Outcome] | None = None,
+    on_finished: Callable[[int, list[tuple[int, Outcome]]], None] | None = None,
+    failure_log: Callable[[str], Path] | None = None,
 ) -> list[RunResult]:
     """Run several scenarios with the same seed and replication indices (common random numbers).
 
-    ``replications``/``seed`` default to each scenario's own.
+    ``replications``/``seed`` default to each scenario's own. ``finished`` maps (scenario
+    index, replication) to outcomes already at hand (a resumed run): those are not run again.
+    ``on_finished(k, [(replication, outcome), ...])`` is called as work finishes.
+    ``failure_log(traceback) -> path`` keeps a failed replication's traceback (default: a
+    temporary file); the run then raises :class:`ReplicationError`.
     """
     workers = max(workers, getattr(executor, "sim_workers", 1))
-    nets = [build(sc) for sc in scenarios]
-    plans = []
     if replications is not None and replications < 1:
         raise RunError(f"--replications must be at least 1 (got {replications})")
+    nets = [build(sc) for sc in scenarios]
+    plans = []
     for sc, net in zip(scenarios, nets):
         n = replications if replications is not None else sc.replications
         s = seed if seed is not None else sc.seed
-        plans.append((net, s, _chunks(n, workers)))
+        plans.append((net, s, n, sc.name))
+    done: dict[tuple[int, int], Outcome] = {
+        key: out for key, out in (finished or {}).items() if key[0] < len(plans) and 0 <= key[1] < plans[key[0]][2]
+    }
+    tasks = []
+    for k, (net, s, n, label) in enumerate(plans):
+        todo = [r for r in range(n) if (k, r) not in done]
+        # in this process one replication at a time (finest checkpoints); else chunks to balance workers
+        tasks += [(k, chunk) for chunk in (_chunks(todo, workers) if executor is not None else [[r] for r in todo])]
+    if progress and done:
+        progress(len(done))
+
+    def finish(k: int, chunk: list[int], outs: list[Outcome]) -> None:
+        pairs = list(zip(chunk, outs))
+        done.update(((k, r), out) for r, out in pairs)
+        if on_finished:
+            on_finished(k, pairs)
+        if progress:
+            progress(len(chunk))
+
     t0 = time.perf_counter()
-    per_scenario: list[list[tuple[dict[str, float], dict[int, int]]]] = [[] for _ in scenarios]
-    if executor is None:
-        for k, (net, s, chunks) in enumerate(plans):
-            for chunk in chunks:
-                per_scenario[k].extend(replicate(net, s, chunk))
-                if progress:
-                    progress(len(chunk))
-    else:
-        futures = []
-        for k, (net, s, chunks) in enumerate(plans):
-            for chunk in chunks:
-                futures.append((k, len(chunk), executor.submit(replicate, net, s, chunk)))
-        for k, n, fut in futures:  # in submission order: results stay in replication order
-            per_scenario[k].extend(fut.result())
-            if progress:
-                progress(n)
+    try:
+        if executor is None:
+            for k, chunk in tasks:
+                net, s, _, label = plans[k]
+                finish(k, chunk, run_chunk(net, s, chunk, label))
+        else:
+            futures: dict[Future, tuple[int, int, list[int]]] = {}
+            for order, (k, chunk) in enumerate(tasks):
+                net, s, _, label = plans[k]
+                futures[executor.submit(run_chunk, net, s, chunk, label)] = (order, k, chunk)
+            try:
+                pending = set(futures)
+                while pending:
+                    ready, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in sorted(ready, key=lambda f: futures[f][0]):
+                        _, k, chunk = futures[fut]
+                        finish(k, chunk, fut.result())
+            except BaseException:
+                if not getattr(executor, "sim_ends_workers", False):  # else executor_for ends the pool's workers
+                    for fut in futures:
+                        fut.cancel()
+                raise
+    except ReplicationFailed as exc:
+        raise _failed(exc, failure_log or temp_log) from None
+    except BrokenExecutor as exc:
+        raise RunError(f"a worker process died (killed, or out of memory?): {exc}") from None
     wall = time.perf_counter() - t0
     results = []
-    for sc, (net, s, _), outs in zip(scenarios, plans, per_scenario):
+    for k, (sc, (net, s, n, _)) in enumerate(zip(scenarios, plans)):
+        outs = [done[(k, r)] for r in range(n)]
         hist: dict[int, int] = {}
         for _, h in outs:
             for b, c in h.items():
                 hist[b] = hist.get(b, 0) + c
         site_depots = tuple(site.depot for site in net.sites)
-        results.append(RunResult(sc, s, tuple(k for k, _ in outs), dict(sorted(hist.items())), wall, site_depots))
+        results.append(RunResult(sc, s, tuple(row for row, _ in outs), dict(sorted(hist.items())), wall, site_depots))
     return results
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,9 +22,13 @@ def test_run_writes_every_output(tmp_path: Path, capsys) -> None:
     assert main(["run", str(EXAMPLE), "-n", "3", "--out", str(out), "--seed", "5", "-q"]) == 0
     printed = capsys.readouterr().out
     assert "Customer total cost of ownership" in printed and "95% CI" in printed
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "replications.csv", "scenario.yaml", "summary.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.json", "replications.csv", "scenario.yaml", "sim-files.json", "summary.csv", "summary.json"
+    ]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["seed"] == 5 and manifest["replications"] == 3
+    assert manifest["seed"] == 5 and manifest["replications"] == 3 and manifest["status"] == "complete"
+    listed = json.loads((out / "sim-files.json").read_text())["files"]
+    assert sorted(listed) == ["manifest.json", "replications.csv", "scenario.yaml", "summary.csv", "summary.json"]
     assert len(manifest["scenario_hash"]) == 64 and "numpy" in manifest["packages"]
     rows = list(csv.DictReader((out / "replications.csv").open()))
     assert [r["replication"] for r in rows] == ["0", "1", "2"]
@@ -72,20 +75,29 @@ def test_validate(tmp_path: Path, capsys) -> None:
     assert "missing.yaml" in capsys.readouterr().err
 
 
-def test_failed_run_keeps_previous_results(tmp_path: Path, monkeypatch) -> None:
+def test_failed_write_leaves_nothing_half_written_and_the_run_resumable(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A write that fails (here: every write of the final results) exits 2 naming the folder; no temporary file stays."""
     out = tmp_path / "ex"
-    assert main(["run", str(EXAMPLE), "-n", "2", "--out", str(out), "-q"]) == 0
-    before = (out / "replications.csv").read_bytes()
-    import sim.output as output
+    import sim.folder as folder
 
-    def boom(*args, **kwargs):
-        raise OSError("disk full")
+    real_stage = folder._stage
 
-    monkeypatch.setattr(output.Path, "write_text", boom)
-    with pytest.raises(OSError):
-        main(["run", str(EXAMPLE), "-n", "3", "--out", str(out), "-q"])
-    assert (out / "replications.csv").read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["ex"]
+    def stage(path: Path, data: bytes) -> Path:
+        if path.name == "summary.json":
+            raise OSError(28, "No space left on device", str(path.with_name(".summary.json.sim-tmp-0")))
+        return real_stage(path, data)
+
+    monkeypatch.setattr(folder, "_stage", stage)
+    assert main(["run", str(EXAMPLE), "-n", "3", "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write results to {out}/: No space left on device: {out / 'summary.json'}" in err
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.jsonl", "manifest.json", "sim-files.json"]
+    assert json.loads((out / "manifest.json").read_text())["status"] == "incomplete"
+    monkeypatch.undo()
+    assert main(["run", str(EXAMPLE), "-n", "3", "--out", str(out), "-q", "--resume"]) == 0
+    assert main(["run", str(EXAMPLE), "-n", "3", "--out", str(tmp_path / "again"), "-q"]) == 0
+    assert (out / "replications.csv").read_bytes() == (tmp_path / "again" / "replications.csv").read_bytes()
+    assert not (out / "checkpoint.jsonl").exists()
 
 
 def test_zero_replications_is_refused(tmp_path: Path, capsys) -> None:
@@ -106,27 +118,14 @@ def test_bad_seed_or_replications_is_refused_without_traceback(tmp_path: Path, c
     assert "--replications must be at most 100,000" in capsys.readouterr().err
     assert main(["compare", str(EXAMPLE), str(EXAMPLE), "--seed", "-2", "--out", str(out), "-q"]) == 2
     assert main(["sweep", str(EXAMPLE), "--param", "open_depots", "--values", "1", "--seed", "-2", "--out", str(out), "-q"]) == 2
+    for verb in (["run", str(EXAMPLE)], ["compare", str(EXAMPLE), str(EXAMPLE)],
+                 ["sweep", str(EXAMPLE), "--param", "open_depots", "--values", "1"]):
+        assert main([*verb, "--jobs", "0", "--out", str(out), "-q"]) == 2
+        assert "--jobs must be at least 1 (got 0)" in capsys.readouterr().err
+    for verb in (["check"], ["baseline", "--message", "m", "--baseline", str(out)]):
+        assert main([*verb, "--jobs", "0", "-q", *([] if verb[0] == "baseline" else ["--out", str(out)])]) == 2
+        assert "--jobs must be at least 1" in capsys.readouterr().err
     assert not out.exists()
-
-
-def test_interrupted_swap_puts_the_previous_results_back(tmp_path: Path, monkeypatch) -> None:
-    """If the new folder cannot be renamed into place, the old one is restored, not left hidden."""
-    import sim.output as output
-
-    out = tmp_path / "ex"
-    output.write_folder(out, {"a.txt": "old"})
-    real_rename = os.rename
-
-    def rename(src, dst):  # type: ignore[no-untyped-def]
-        if Path(dst) == out and ".tmp-" in Path(src).name:  # the new folder's move into place
-            raise OSError("rename failed")
-        real_rename(src, dst)
-
-    monkeypatch.setattr(output.os, "rename", rename)
-    with pytest.raises(OSError, match="rename failed"):
-        output.write_folder(out, {"a.txt": "new"})
-    assert (out / "a.txt").read_text() == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["ex"]
 
 
 def test_open_depots_closes_the_tail_of_the_list_and_reassigns_sites() -> None:

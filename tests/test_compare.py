@@ -36,7 +36,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_cli_writes_every_file(compared: Path) -> None:
     expected = {
-        "comparison.csv", "comparison.json", "manifest.json", "report.html",
+        "comparison.csv", "comparison.json", "manifest.json", "report.html", "sim-files.json",
         *(f"figures/{f}.{ext}" for f in ("kpi_bars", "restore_ecdf", "cost_breakdown", "map") for ext in ("png", "svg")),
         *(f"scenarios/{s}/{f}" for s in ("sparse", "dense", "middle") for f in ("replications.csv", "scenario.yaml")),
     }

@@ -292,7 +292,7 @@ def test_baseline_manifest_records_why_when_and_fingerprints(made_baseline: Path
     assert csv_text.splitlines()[0] == ",".join(["replication", *WATCHED])
     run = run_suite(load_suite(SUITE))[0]
     assert entry["outputs_sha256"] == hashlib.sha256(replications_csv(run.result).encode()).hexdigest()
-    assert sorted(p.name for p in made_baseline.iterdir()) == ["manifest.json", "tiny.csv"]
+    assert sorted(p.name for p in made_baseline.iterdir()) == ["manifest.json", "sim-files.json", "tiny.csv"]
 
 
 def test_baseline_will_not_replace_a_foreign_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

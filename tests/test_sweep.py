@@ -91,7 +91,7 @@ def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_cli_writes_files(swept: Path) -> None:
     names = {p.name for p in swept.iterdir()}
-    assert names == {"sweep.csv", "sweep_replications.csv", "break_even.csv", "sweep.json", "sweep.png", "sweep.svg", "manifest.json"}
+    assert names == {"sweep.csv", "sweep_replications.csv", "break_even.csv", "sweep.json", "sweep.png", "sweep.svg", "manifest.json", "sim-files.json"}
     rows = _read_csv(swept / "sweep.csv")
     assert len(rows) == 2 * len(VALUES) * 2  # files × values × default KPIs
     assert {r["kpi"] for r in rows} == {"customer_total_cost", "maker_profit"}

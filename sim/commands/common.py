@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from sim.checkpoint import NAME as CHECKPOINT
+from sim.checkpoint import Checkpoint, plan_of
 from sim.commands import UsageError
+from sim.folder import INCOMPLETE
 from sim.kpis import CATALOGUE, REGION_PREFIX, known
+from sim.output import dumps_json, now_utc, versions
 from sim.runner import RunResult, executing, run_scenarios
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
@@ -34,6 +41,11 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         metavar="PATH=VALUE",
         help="override a field, e.g. sites[Chengdu-1].downtime_cost_per_h=5000 (repeatable)",
     )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish the interrupted run in --out: give the same files and options again (see docs/outputs.md)",
+    )
     add_executor_options(p)
 
 
@@ -53,6 +65,9 @@ def _schema_bound(field: str, which: str) -> int | None:
 
 def check_run_options(args: argparse.Namespace) -> None:
     """Raise UsageError when --seed or --replications is outside what a scenario file allows."""
+    jobs = getattr(args, "jobs", 1)
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs must be at least 1 (got {jobs})")
     lowest_seed = _schema_bound("seed", "ge")
     if args.seed is not None and lowest_seed is not None and args.seed < lowest_seed:
         raise UsageError(f"--seed must be at least {lowest_seed} (got {args.seed})")
@@ -100,6 +115,18 @@ def check_kpis(kpis: Sequence[str], columns: Sequence[str] | None = None) -> Non
         raise UsageError(f"unknown KPI{'s' if len(bad) > 1 else ''}: {', '.join(bad)}; known: {', '.join(listed)}")
 
 
+def check_region_kpis(kpis: Sequence[str], scenarios: Sequence[Scenario]) -> None:
+    """Before a run: raise UsageError naming per-region KPIs whose region some scenario does not list."""
+    bad = []
+    for k in kpis:
+        if k.startswith(REGION_PREFIX):
+            region = k[len(REGION_PREFIX) :]
+            if any(region not in {r.name for r in sc.regions} for sc in scenarios):
+                bad.append(k)
+    if bad:
+        raise UsageError(f"unknown KPI{'s' if len(bad) > 1 else ''}: {', '.join(bad)} (no such region in every scenario)")
+
+
 @contextmanager
 def executing_for(
     args: argparse.Namespace, total: int, label: str
@@ -109,7 +136,56 @@ def executing_for(
         yield run
 
 
-def run_all(scenarios: Sequence[Scenario], label: str, args: argparse.Namespace) -> list[RunResult]:
-    """Run every scenario with its own seed and replications on the executor of the options."""
-    with executing_for(args, sum(sc.replications for sc in scenarios), label) as (ex, workers, tick):
-        return run_scenarios(scenarios, executor=ex, workers=workers, progress=tick)
+def incomplete_manifest(command: str, scenarios: Sequence[Scenario], started: datetime) -> dict[str, Any]:
+    """The manifest of a run that has not finished: what it runs and where its checkpoint is."""
+    return {
+        "status": INCOMPLETE,
+        "command": command,
+        "checkpoint": CHECKPOINT,
+        "scenarios": [{"name": sc.name, "seed": sc.seed, "replications": sc.replications} for sc in scenarios],
+        "started_utc": started.isoformat(timespec="seconds"),
+        **versions(),
+        "argv": sys.argv,
+    }
+
+
+def run_all(
+    scenarios: Sequence[Scenario],
+    label: str,
+    args: argparse.Namespace,
+    out: Path | None = None,
+    started: datetime | None = None,
+) -> list[RunResult]:
+    """Run every scenario with its own seed and replications on the executor of the options.
+
+    With ``out`` the run keeps a checkpoint there (``--resume`` starts from it): the folder
+    is claimed first (refused when it is not the tool's), finished replications are saved as
+    they finish and a failing replication's traceback goes to ``error.log`` beside them.
+    """
+    total = sum(sc.replications for sc in scenarios)
+    if out is None:
+        with executing_for(args, total, label) as (ex, workers, tick):
+            return run_scenarios(scenarios, executor=ex, workers=workers, progress=tick)
+    checkpoint = Checkpoint(out, plan_of(scenarios))
+    if getattr(args, "resume", False):
+        finished = checkpoint.resume()
+    else:
+        checkpoint.start(dumps_json(incomplete_manifest(label, scenarios, started or now_utc())))
+        finished = {}
+    try:
+        with executing_for(args, total, label) as (ex, workers, tick):
+            return run_scenarios(
+                scenarios,
+                executor=ex,
+                workers=workers,
+                progress=tick,
+                finished=finished,
+                on_finished=checkpoint.record,
+                failure_log=checkpoint.write_log,
+            )
+    except KeyboardInterrupt as exc:
+        exc.args = (
+            f"{checkpoint.kept} of {total} replications kept in {checkpoint.path}; "
+            "run the same command with --resume to finish",
+        )
+        raise

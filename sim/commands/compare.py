@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sim.commands import UsageError
-from sim.commands.common import add_run_options, check_kpis, load_for_run, run_all
+from sim.commands.common import add_run_options, check_kpis, check_region_kpis, load_for_run, run_all
 from sim.compare import (
     Comparison,
     compare,
@@ -93,6 +93,7 @@ def output_files(
     overrides: Sequence[str],
     jobs: int,
     started: datetime,
+    resumed: bool = False,
 ) -> dict[str, str | bytes]:
     """Every file of the output folder; ``words`` is the verdict."""
     out: dict[str, str | bytes] = {
@@ -110,6 +111,8 @@ def output_files(
     man = manifest(
         started,
         now_utc(),
+        status="complete",
+        resumed=resumed,
         command="compare",
         seed=comparison.seed,
         replications=comparison.replications,
@@ -145,14 +148,16 @@ def main(args: argparse.Namespace) -> int:
     if args.kpis:
         check_kpis(args.kpis)  # whether each could be a KPI; that the run has it is checked after the run
     scenarios = load_for_run(args.files, args)
+    if args.kpis:
+        check_region_kpis(args.kpis, scenarios)  # before the run, so that nothing is written
     started = now_utc()
-    results = run_all(scenarios, "compare", args)
+    out = Path(args.out) if args.out else DEFAULT_OUT
+    results = run_all(scenarios, "compare", args, out, started)
     comparison = compare(results, args.files)
     kpis = args.kpis or default_kpis(comparison)
     check_kpis(kpis, comparison.names())
     words = verdict(comparison)
-    out = Path(args.out) if args.out else DEFAULT_OUT
-    write_folder(out, output_files(comparison, words, kpis, args.overrides, args.jobs, started))
+    write_folder(out, output_files(comparison, words, kpis, args.overrides, args.jobs, started, bool(args.resume)))
     print(terminal_table(comparison, kpis))
     print()
     for line in words[1:]:

@@ -39,10 +39,11 @@ def headline(result) -> str:  # type: ignore[no-untyped-def]
 def main(args: argparse.Namespace) -> int:
     (scenario,) = load_for_run([args.file], args)
     started = now_utc()
-    (result,) = run_all([scenario], scenario.name, args)
     out = Path(args.out) if args.out else Path("results") / scenario.name
+    (result,) = run_all([scenario], scenario.name, args, out, started)
     files = run_files(
-        result, resolved_yaml(scenario), scenario_hash(scenario), started, source_file=str(args.file), jobs=args.jobs
+        result, resolved_yaml(scenario), scenario_hash(scenario), started, source_file=str(args.file), jobs=args.jobs,
+        resumed=bool(args.resume),
     )
     write_folder(out, files)
     print(headline(result))

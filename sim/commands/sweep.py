@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 
 from sim.commands import UsageError
-from sim.commands.common import add_run_options, apply_run_options, check_kpis, check_run_options, run_all
+from sim.commands.common import (
+    add_run_options,
+    apply_run_options,
+    check_kpis,
+    check_region_kpis,
+    check_run_options,
+    run_all,
+)
 from sim.compare import labels_for, manifest, unit_of
 from sim.kpis import describe
 from sim.output import dumps_json, now_utc, write_folder
@@ -143,9 +150,11 @@ def main(args: argparse.Namespace) -> int:
 
     print_warnings([(sc, f"{args.param}={t}") for row in variants for sc, (_, t) in zip(row, values)])
     flat = apply_run_options([sc for row in variants for sc in row], args)
+    check_region_kpis(args.kpis, flat)
     seed, n = flat[0].seed, flat[0].replications
     started = now_utc()
-    results = run_all(flat, "sweep", args)
+    out = Path(args.out) if args.out else DEFAULT_OUT
+    results = run_all(flat, "sweep", args, out, started)
     k = len(values)
     grid = tuple(tuple(results[f * k : (f + 1) * k]) for f in range(len(args.files)))
     check_kpis(args.kpis, grid[0][0].kpis)
@@ -173,6 +182,8 @@ def main(args: argparse.Namespace) -> int:
             manifest(
                 started,
                 now_utc(),
+                status="complete",
+                resumed=bool(args.resume),
                 command="sweep",
                 param=args.param,
                 values=list(sweep.texts),
@@ -188,7 +199,6 @@ def main(args: argparse.Namespace) -> int:
             )
         ),
     }
-    out = Path(args.out) if args.out else DEFAULT_OUT
     write_folder(out, files)
     for kpi in sweep.kpis:
         print(table(sweep, kpi))
