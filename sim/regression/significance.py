@@ -1,21 +1,25 @@
 """The statistical tests of a regression check: Welch's and the paired t-test, and multiplicity corrections.
 
-Both tests are scipy's (:func:`scipy.stats.ttest_ind` with ``equal_var=False`` and
-:func:`scipy.stats.ttest_rel`); this module adds what a check needs around them: undefined
-(``nan``) KPI values dropped, samples without spread given a definite answer, and the
-family-wise adjustment of all p-values of a check (Holm's step-down, which scipy does not
-offer, or Bonferroni).
+Welch's test is scipy's :func:`scipy.stats.ttest_ind` with ``equal_var=False``; the paired
+t-test is :func:`sim.stats.paired_difference`, the same paired difference ``sim compare``
+and ``sim sweep`` report (equal to :func:`scipy.stats.ttest_rel`, which the tests check).
+This module adds what a check needs around them: undefined (``nan``) KPI values dropped,
+samples without spread given a definite answer, and the family-wise adjustment of all
+p-values of a check (Holm's step-down, which scipy does not offer, or Bonferroni).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from scipy import stats as sps
+
+from sim.stats import paired_difference
 
 TestName = Literal["welch", "paired"]
 TESTS: dict[str, str] = {
@@ -71,7 +75,9 @@ def welch_test(baseline: np.ndarray, now: np.ndarray) -> TestOutcome:
     if a.var() == 0.0 and b.var() == 0.0:
         t, p = _no_spread(diff)
         return TestOutcome(na, nb, ma, mb, diff, t, float(na + nb - 2), p)
-    res = sps.ttest_ind(b, a, equal_var=False)
+    with warnings.catch_warnings():  # nearly constant samples: scipy warns of precision loss; t and p still stand
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = sps.ttest_ind(b, a, equal_var=False)
     return TestOutcome(na, nb, ma, mb, diff, float(res.statistic), float(res.df), float(res.pvalue))
 
 
@@ -82,20 +88,9 @@ def paired_test(baseline: np.ndarray, now: np.ndarray) -> TestOutcome:
     over the complete pairs, the quantity the test is about.
     """
     a, b = np.asarray(baseline, float), np.asarray(now, float)
-    if a.shape != b.shape:
-        raise ValueError("paired samples must have the same length")
-    both = np.isfinite(a) & np.isfinite(b)
-    n = int(both.sum())
-    pa, pb = a[both], b[both]
-    diff = float((pb - pa).mean()) if n else math.nan
-    outcome = (int(np.isfinite(a).sum()), int(np.isfinite(b).sum()), _mean(_finite(a)), _mean(_finite(b)), diff)
-    if n < 2:
-        return TestOutcome(*outcome, math.nan, math.nan, math.nan)
-    if (pb - pa).var() == 0.0:
-        t, p = _no_spread(diff)
-        return TestOutcome(*outcome, t, float(n - 1), p)
-    res = sps.ttest_rel(pb, pa)
-    return TestOutcome(*outcome, float(res.statistic), float(res.df), float(res.pvalue))
+    d = paired_difference(a, b)
+    n_a, n_b = int(np.isfinite(a).sum()), int(np.isfinite(b).sum())
+    return TestOutcome(n_a, n_b, _mean(_finite(a)), _mean(_finite(b)), d.mean, d.t, float(d.n - 1), d.p_value)
 
 
 def adjust(p_values: Sequence[float], correction: str) -> list[float]:
