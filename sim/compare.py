@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import numpy as np
-
 from sim.kpis import describe, table_kpis
 from sim.output import csv_text, fmt, provenance
 from sim.runner import RunResult
@@ -387,65 +385,3 @@ def comparison_json(comparison: Comparison, verdict_lines: Sequence[str]) -> dic
 def manifest(started: datetime, finished: datetime, **extra: Any) -> dict[str, Any]:
     """Provenance of a multi-scenario run (compare, sweep): ``extra``, times, code and package versions."""
     return {**extra, **provenance(started, finished), "argv": sys.argv}
-
-
-# ------------------------------------------------------------------------------ CRN check
-
-
-@dataclass(frozen=True)
-class VarianceRatio:
-    """Variance of B − A over replications: paired (common seed) and independent (B on another seed)."""
-
-    kpi: str
-    paired: float
-    independent: float
-
-    @property
-    def ratio(self) -> float:
-        """paired / independent: below 1 when common random numbers help."""
-        return self.paired / self.independent if self.independent > 0 else math.nan
-
-
-def crn_variance_ratios(
-    a: Scenario, b: Scenario, kpis: Sequence[str], replications: int, seed: int, jobs: int = 1
-) -> list[VarianceRatio]:
-    """Measure what common random numbers buy: B − A with one seed vs B run on seed + 1."""
-    from sim.runner import executor_for, run_scenarios
-
-    with executor_for(jobs) as ex:
-        ra, rb = run_scenarios([a, b], replications, seed, ex, jobs)
-        (rb_other,) = run_scenarios([b], replications, seed + 1, ex, jobs)
-    out = []
-    for k in kpis:
-        paired = float(np.nanvar(rb.column(k) - ra.column(k), ddof=1))
-        independent = float(np.nanvar(rb_other.column(k) - ra.column(k), ddof=1))
-        out.append(VarianceRatio(k, paired, independent))
-    return out
-
-
-def _crn_main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sim.compare A.yaml B.yaml [-n N] [--seed S] [--jobs J] [--kpis ...]``: print CRN variance ratios."""
-    import argparse
-
-    from sim.scenario.loader import load_scenario
-
-    p = argparse.ArgumentParser(prog="python -m sim.compare", description="variance of B − A: common vs independent seeds")
-    p.add_argument("a")
-    p.add_argument("b")
-    p.add_argument("-n", "--replications", type=int, default=30)
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("-j", "--jobs", type=int, default=1)
-    p.add_argument("--kpis", nargs="+", default=["customer_total_cost", "customer_downtime_cost", "maker_profit", "restore_time_mean_h"])
-    args = p.parse_args(argv)
-    a, b = load_scenario(args.a), load_scenario(args.b)
-    seed = args.seed if args.seed is not None else a.seed
-    rows = []
-    for v in crn_variance_ratios(a, b, args.kpis, args.replications, seed, args.jobs):
-        rows.append([v.kpi, f"{v.paired:.4g}", f"{v.independent:.4g}", f"{v.ratio:.3f}"])
-    print(f"{b.name} − {a.name}: {args.replications} replications, seed {seed} (independent: B on seed {seed + 1})")
-    print(render(["KPI", "var paired (CRN)", "var independent", "ratio"], rows))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_crn_main())

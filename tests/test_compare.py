@@ -12,7 +12,8 @@ import pytest
 from scipy import stats
 
 from sim.cli import main
-from sim.compare import compare, crn_variance_ratios, default_kpis, terminal_table, verdict
+from sim.compare import compare, default_kpis, terminal_table, verdict
+from sim.crn import crn_variance_ratios
 from sim.runner import run_scenarios
 from sim.scenario.loader import load_scenario
 

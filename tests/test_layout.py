@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("engine", ("sim.engine",)),
     ("ledger and KPIs", ("sim.ledger", "sim.kpis", "sim.kpi_reference")),
     ("running", ("sim.runner", "sim.diagnostics")),
-    ("outputs, compare, sweep, regression", ("sim.output", "sim.folder", "sim.checkpoint", "sim.compare", "sim.sweep", "sim.regression")),
+    ("outputs, compare, sweep, regression", ("sim.output", "sim.folder", "sim.checkpoint", "sim.compare", "sim.crn", "sim.sweep", "sim.regression")),
     ("plots and report", ("sim.plots", "sim.report")),
     ("command line", ("sim.commands", "sim.cli", "sim.__main__")),
 )
