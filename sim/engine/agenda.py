@@ -52,16 +52,22 @@ class Agenda:
 
     def _head(self, item: Any) -> None:
         fifo = self._fifo
-        heap = self._heap
-        handler = self.handler
         fifo.popleft()
-        while fifo:  # the next item's entry is not in the heap: serve it here or put it there
+        handler = self.handler
+        if not fifo:  # an item the handler pushes to this agenda becomes a head in the heap
+            handler(item)
+            return
+        heap = self._heap
+        env = self.env
+        while True:  # the next item's entry is not in the heap: serve it here or put it there
             handler(item)  # pushes to this agenda go behind the FIFO's tail or into the heap
             entry = fifo[0]
             if heap and heap[0] < entry:
                 heappush(heap, entry)
                 return
             fifo.popleft()
-            self.env.now = entry[0]
+            env.now = entry[0]
             item = entry[4]
-        handler(item)  # the FIFO is empty: an item pushed by the handler becomes a head in the heap
+            if not fifo:
+                handler(item)
+                return

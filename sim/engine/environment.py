@@ -66,7 +66,7 @@ class CalendarEnvironment(simpy.Environment):
 
     def __init__(self, initial_time: SimTime = 0) -> None:
         super().__init__(initial_time)
-        self.now: float = initial_time  # type: ignore[misc]  # a slot: see the class docstring
+        self.now: float = initial_time  # a slot: see the class docstring
         self._cal_heap: list[Entry] = []
         self._cal_ids = count()
         self.simpy_events = 0  # SimPy events scheduled so far (fast items not counted)
@@ -153,22 +153,24 @@ class CalendarEnvironment(simpy.Environment):
 
     def _process_event(self, event: Event) -> None:
         """Process a SimPy event now: SimPy's ``step`` through the events' public attributes."""
-        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
-        callback = None
-        try:
-            for callback in callbacks:  # type: ignore[union-attr]
+        callbacks = event.callbacks or []
+        event.callbacks = None  # type: ignore[assignment]  # how SimPy marks an event processed
+        for k, callback in enumerate(callbacks):
+            try:
                 callback(event)
-        except StopSimulation:
-            # keep the remaining callbacks and process the event first when the run resumes
-            event.callbacks = callbacks[callbacks.index(callback) + 1 :]  # type: ignore[index,union-attr]
-            self.schedule(event, EventPriority(-1))
-            raise
+            except StopSimulation:
+                # keep the remaining callbacks and process the event first when the run resumes
+                event.callbacks = callbacks[k + 1 :]
+                self.schedule(event, EventPriority(-1))
+                raise
         if not event.ok and not event.defused:
-            # a failed event nobody defused crashes the run, as in SimPy
+            # a failed event nobody defused crashes the run, as in SimPy: a copy of its exception
             err = event.value
+            if not isinstance(err, BaseException):  # pragma: no cover - SimPy fails events with exceptions
+                raise TypeError(f"{event} failed with {err!r}, not an exception")
             exc = type(err)(*err.args)
             exc.__cause__ = err
             raise exc
 
 
-__all__ = ["CalendarEnvironment", "ITEM_PRIORITY"]
+__all__ = ["ITEM_PRIORITY", "CalendarEnvironment"]

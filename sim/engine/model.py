@@ -2,10 +2,10 @@
 
 Event budget per machine failure: the failure itself, the restore, the technician's
 return, and the replenishment of the unit used; a backordered demand waits in a deque,
-not in a process. Pending items of every kind live in one
-:class:`~sim.engine.agenda.Calendar` behind a single SimPy timeout, so SimPy holds only a
-handful of pending events whatever the fleet size; demand streams of all depots are one
-merged item (:class:`~sim.engine.demand.DemandMerge`).
+not in a process. Pending items of every kind are entries in the one heap of a SimPy
+environment (:class:`~sim.engine.environment.CalendarEnvironment`), next to any SimPy
+process a user's hook adds; demand streams of all depots are one merged item
+(:class:`~sim.engine.demand.DemandMerge`).
 
 Dispatch order for a part: the assigned depot's stock; a lateral transshipment from the
 nearest other depot with stock within the limit; an emergency shipment from central;
@@ -16,7 +16,7 @@ Restore time = max(part arrival, technician arrival) + repair time.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -67,10 +67,21 @@ class Job:
         self.source = NO_PART
 
 
+Hook = Callable[["Replication"], None]
+"""A user hook: called with each new replication; may start SimPy processes on its ``env``."""
+
+
 class Replication:
     """The state and event handlers of one replication of a network."""
 
-    def __init__(self, net: Network, seed: int, replication: int, check_invariants: bool = False) -> None:
+    def __init__(
+        self,
+        net: Network,
+        seed: int,
+        replication: int,
+        check_invariants: bool = False,
+        hooks: Sequence[Hook] = (),
+    ) -> None:
         self.net = net
         self.streams = Streams(seed, replication)
         self.check = check_invariants
@@ -148,7 +159,29 @@ class Replication:
             self._dem_t, self._dem_k = self._merge.next_block()
             cal.push(self._dem_t[0], self._stream_demand, None)
         if net.warmup_h > 0:
-            env.timeout(net.warmup_h).callbacks.append(self._start_window)  # type: ignore[union-attr]
+            env.timeout(net.warmup_h).callbacks.append(self._start_window)
+        # the user's hooks (docs/model.md, "Extension points"): ordinary SimPy processes and
+        # resources on self.env, in the same calendar as the engine's items
+        self.hooks = tuple(hooks)
+        for hook in self.hooks:
+            hook(self)
+
+    # ------------------------------------------------------------------ extension points
+    def depot_index(self, name: str) -> int:
+        """The index of the depot called ``name`` (KeyError naming it if none)."""
+        for i, d in enumerate(self.net.depots):
+            if d.name == name:
+                return i
+        raise KeyError(f"no depot called {name!r}")
+
+    def set_technicians(self, depot: int | str, count: int) -> None:
+        """Put ``count`` technicians on duty at ``depot`` (index or name) from now on.
+
+        Busy technicians above the new count finish their job first; queued jobs start as
+        technicians become free. For a hook's SimPy process (a closure, a shift calendar).
+        """
+        d = self.depot_index(depot) if isinstance(depot, str) else depot
+        self.pools[d].set_count(count, self.env.now)
 
     # ------------------------------------------------------------------ helpers
     def _lane(self, name: str) -> Any:
@@ -514,9 +547,11 @@ class Replication:
         )
 
 
-def run_replication(net: Network, seed: int, replication: int, check_invariants: bool = False) -> Outcome:
-    """Run replication ``replication`` of ``net`` and return its outcome."""
-    return Replication(net, seed, replication, check_invariants).run()
+def run_replication(
+    net: Network, seed: int, replication: int, check_invariants: bool = False, hooks: Sequence[Hook] = ()
+) -> Outcome:
+    """Run replication ``replication`` of ``net`` (with the user's ``hooks``) and return its outcome."""
+    return Replication(net, seed, replication, check_invariants, hooks).run()
 
 
-__all__ = ["Job", "Replication", "run_replication"]
+__all__ = ["Hook", "Job", "Replication", "run_replication"]
