@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.folder import INCOMPLETE, OutputError, read_list, write_file, write_folder
+from sim.folder import INCOMPLETE, OutputError, read_list, signals_held, write_file, write_folder
 from sim.runner import Outcome
 from sim.scenario.loader import scenario_hash
 from sim.scenario.schema import Scenario
@@ -130,14 +130,15 @@ class Checkpoint:
     def record(self, k: int, finished: Sequence[tuple[int, Outcome]]) -> None:
         """Append finished replications of scenario ``k`` and flush them to disk."""
         text = "".join(_line(k, r, outcome) for r, outcome in finished)
-        try:
-            with open(self.path, "a", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError as exc:
-            raise OutputError(f"cannot save finished replications to {self.path}: {exc.strerror or exc}") from None
-        self.kept += len(finished)
+        with signals_held():  # an interrupt comes after the lines are on disk and counted
+            try:
+                with open(self.path, "a", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError as exc:
+                raise OutputError(f"cannot save finished replications to {self.path}: {exc.strerror or exc}") from None
+            self.kept += len(finished)
 
     def write_log(self, details: str) -> Path:
         """Write a failure's traceback to ``error.log`` in the folder; return its path."""

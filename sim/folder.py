@@ -149,16 +149,28 @@ def claim(target: Path, names: Iterator[str] | list[str] | tuple[str, ...] = ())
 
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM off (main thread, POSIX) for a few renames; they arrive afterwards."""
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is None:  # pragma: no cover - not POSIX
+    """Hold SIGINT and SIGTERM off for a few file operations; they take effect right after.
+
+    Python runs signal handlers in the main thread whichever thread the kernel picked, so
+    the handlers themselves are swapped for one that notes the signal (main thread only).
+    """
+    caught: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    try:
+        previous = {s: signal.signal(s, note) for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: no handler runs here anyway
         yield
         return
-    old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         yield
     finally:
-        mask(signal.SIG_SETMASK, old)
+        for s, handler in previous.items():
+            signal.signal(s, signal.SIG_DFL if handler is None else handler)
+        for s in dict.fromkeys(caught):
+            signal.raise_signal(s)
 
 
 def _stage(path: Path, data: bytes) -> Path:
@@ -170,9 +182,11 @@ def _stage(path: Path, data: bytes) -> Path:
         while view:
             view = view[os.write(fd, view) :]
         os.fsync(fd)
-    except BaseException:
+    except BaseException as exc:
         os.close(fd)
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None  # name the file meant
         raise
     os.close(fd)
     return tmp

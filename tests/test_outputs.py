@@ -1,0 +1,179 @@
+"""Output folders: the tool writes only its own files, atomically, with the user's permissions."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.folder import LIST_NAME, write_folder
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = str(ROOT / "scenarios" / "example.yaml")
+SHORT = ["-n", "2", "--set", "horizon_h=2000", "--set", "warmup_h=100", "-q"]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def sim(*args: str, cwd: Path, **kw) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, **kw)
+
+
+def test_a_folder_the_tool_did_not_write_is_refused_and_left_alone(tmp_path: Path, capsys) -> None:
+    """The issue's case: ``--out results`` where results/ holds the committed baseline."""
+    results = tmp_path / "results"
+    (results / "baseline").mkdir(parents=True)
+    (results / "baseline" / "manifest.json").write_text("{}")
+    (results / "notes.txt").write_text("mine")
+    before = snapshot(results)
+    assert main(["run", EXAMPLE, "--out", str(results), *SHORT]) == 2
+    err = capsys.readouterr().err
+    assert f"refusing to write into {results}/: it is not empty and sim did not write it" in err
+    assert snapshot(results) == before and sorted(p.name for p in results.iterdir()) == ["baseline", "notes.txt"]
+    # every verb that writes a folder goes through the same check
+    assert main(["compare", EXAMPLE, EXAMPLE, "--out", str(results), *SHORT]) == 2
+    assert main(["sweep", EXAMPLE, "--param", "open_depots", "--values", "1", "--out", str(results), *SHORT]) == 2
+    assert snapshot(results) == before
+
+
+def test_out_dot_refused_when_not_empty_and_works_when_empty(tmp_path: Path, monkeypatch, capsys) -> None:
+    busy, empty = tmp_path / "busy", tmp_path / "empty"
+    busy.mkdir()
+    empty.mkdir()
+    (busy / "data.xlsx").write_bytes(b"precious")
+    monkeypatch.chdir(busy)
+    assert main(["run", EXAMPLE, "--out", ".", *SHORT]) == 2
+    assert "refusing to write into ./" in capsys.readouterr().err
+    assert sorted(os.listdir(busy)) == ["data.xlsx"]
+    monkeypatch.chdir(empty)
+    assert main(["run", EXAMPLE, "--out", ".", *SHORT]) == 0
+    assert "summary.csv" in os.listdir(empty) and LIST_NAME in os.listdir(empty)
+    assert main(["run", EXAMPLE, "--out", ".", *SHORT]) == 0  # a rerun replaces its own files
+
+
+def test_rerun_replaces_only_its_own_files(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["compare", EXAMPLE, EXAMPLE, "--out", str(out), *SHORT]) == 0
+    assert (out / "figures" / "map.png").is_file()
+    (out / "my notes.md").write_text("what I concluded")
+    (out / "figures" / "my_chart.png").write_bytes(b"PNG of mine")
+    assert main(["run", EXAMPLE, "--out", str(out), *SHORT]) == 0
+    names = set(snapshot(out))
+    # compare's files are gone (they were the tool's and unchanged); run's are there; the user's stay
+    assert "comparison.csv" not in names and "figures/map.png" not in names and "scenarios" not in os.listdir(out)
+    assert {"summary.csv", "replications.csv", "manifest.json", LIST_NAME} <= names
+    assert (out / "my notes.md").read_text() == "what I concluded"
+    assert (out / "figures" / "my_chart.png").read_bytes() == b"PNG of mine"
+    listed = json.loads((out / LIST_NAME).read_text())
+    assert listed["status"] == "complete" and "my notes.md" not in listed["files"]
+
+
+def test_changed_or_foreign_files_are_not_overwritten(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["run", EXAMPLE, "--out", str(out), *SHORT]) == 0
+    (out / "summary.csv").write_text("kpi,mean\nmy edit,1\n")
+    before = snapshot(out)
+    assert main(["run", EXAMPLE, "--out", str(out), *SHORT]) == 2
+    assert f"{out / 'summary.csv'} was changed since sim wrote it" in capsys.readouterr().err
+    assert snapshot(out) == before
+    # a file of the user's with a name the tool would write
+    out2 = tmp_path / "out2"
+    assert main(["run", EXAMPLE, "--out", str(out2), *SHORT]) == 0
+    listed = json.loads((out2 / LIST_NAME).read_text())
+    del listed["files"]["scenario.yaml"]
+    (out2 / LIST_NAME).write_text(json.dumps(listed))
+    assert main(["run", EXAMPLE, "--out", str(out2), *SHORT]) == 2
+    assert f"{out2 / 'scenario.yaml'} was not written by sim" in capsys.readouterr().err
+    # a damaged list is not taken for one
+    (out2 / LIST_NAME).write_text("not json")
+    assert main(["run", EXAMPLE, "--out", str(out2), *SHORT]) == 2
+    assert "is not a list of files sim wrote" in capsys.readouterr().err
+
+
+def test_out_naming_a_file_is_refused(tmp_path: Path, capsys) -> None:
+    target = tmp_path / "report.csv"
+    target.write_text("mine")
+    assert main(["run", EXAMPLE, "--out", str(target), *SHORT]) == 2
+    assert f"--out {target} is a file, not a folder" in capsys.readouterr().err
+    assert target.read_text() == "mine"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_files_and_folders_get_normal_permissions(tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        out = tmp_path / "deep" / "out"
+        write_folder(out, {"a.csv": "x\n", "figures/b.svg": b"<svg/>"})
+    finally:
+        os.umask(old)
+    for path in (tmp_path / "deep", out, out / "figures"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o777 & ~umask, path
+    for path in (out / "a.csv", out / "figures" / "b.svg", out / LIST_NAME):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
+
+
+def test_read_only_folder_exits_2_naming_it(tmp_path: Path) -> None:
+    if os.geteuid() == 0:  # root writes through file modes: use a folder the kernel keeps read-only
+        target = Path("/sys/fs/sim-test-results")
+    else:
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        target = ro / "out"
+    proc = sim("run", EXAMPLE, "--out", str(target), *SHORT, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and str(target) in proc.stderr and proc.stderr.startswith("error: ")
+    assert not target.exists()
+
+
+def test_full_disk_leaves_nothing_half_written_and_the_run_resumable(tmp_path: Path) -> None:
+    """A real failing write: the file size limit (EFBIG) stops the summary file midway."""
+    out = tmp_path / "out"
+
+    def limit() -> None:  # larger than the checkpoint of 2 replications, smaller than summary.json
+        resource.setrlimit(resource.RLIMIT_FSIZE, (9000, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    proc = sim("run", EXAMPLE, "--out", str(out), *SHORT, cwd=tmp_path, preexec_fn=limit)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"error: cannot write results to {out}/: File too large: {out / 'summary.json'}" in proc.stderr
+    left = sorted(p.name for p in out.iterdir())
+    assert left == ["checkpoint.jsonl", "manifest.json", LIST_NAME]  # no temporary file, no partial summary
+    assert json.loads((out / "manifest.json").read_text())["status"] == "incomplete"
+    assert main(["run", EXAMPLE, "--out", str(out), "--resume", *SHORT]) == 0
+    assert main(["run", EXAMPLE, "--out", str(tmp_path / "whole"), *SHORT]) == 0
+    for name in ("replications.csv", "summary.csv", "summary.json", "scenario.yaml"):
+        assert (out / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+
+
+def test_broken_pipe_exits_2_without_traceback(tmp_path: Path) -> None:
+    """``sim run ... | head -1``: the reader is gone before sim prints."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", EXAMPLE, "--out", str(tmp_path / "out"), *SHORT],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # what head does after its first line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 2
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert err.strip() == "error: standard output was closed early (broken pipe); the rest of the printout was dropped"
+    assert (tmp_path / "out" / "summary.csv").is_file()  # results are written before anything is printed
+
+
+def test_write_folder_refuses_names_outside_the_folder(tmp_path: Path) -> None:
+    for bad in ("../escape.txt", "/etc/x", LIST_NAME, ""):
+        with pytest.raises(ValueError):
+            write_folder(tmp_path / "o", {bad: "x"})
+    assert not (tmp_path / "o").exists() and not (tmp_path / "escape.txt").exists()
+
