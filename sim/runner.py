@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.build import Network, build
-from sim.engine.model import Replication
+from sim.engine.model import Hook, Replication
 from sim.kpis import evaluate
 from sim.scenario.schema import Scenario
 
@@ -77,15 +77,18 @@ class RunResult:
         return np.array([row.get(name, np.nan) for row in self.rows], dtype=float)
 
 
-def replicate(net: Network, seed: int, replications: Sequence[int]) -> list[tuple[dict[str, float], dict[int, int]]]:
+def replicate(
+    net: Network, seed: int, replications: Sequence[int], hooks: Sequence[Hook] = ()
+) -> list[tuple[dict[str, float], dict[int, int]]]:
     """Run some replications of a network; a task for an executor.
 
     Each replication's physical outcome is priced into its ledger and read into its KPI
     row (:func:`sim.kpis.evaluate`); the restore-time histogram comes along for pooling.
+    ``hooks``: the user's model extensions (top-level functions, so that the task pickles).
     """
     out = []
     for r in replications:
-        outcome = Replication(net, seed, r).run()
+        outcome = Replication(net, seed, r, hooks=hooks).run()
         out.append((evaluate(net, outcome), dict(outcome.restore_hist)))
     return out
 

@@ -20,6 +20,7 @@ from sim.engine.agenda import Agenda
 from sim.engine.environment import CalendarEnvironment
 from sim.engine.model import Replication, run_replication
 from sim.engine.records import Restore
+from sim.runner import replicate
 from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -342,3 +343,17 @@ def test_hooks_are_picklable_and_give_the_same_outcome_in_a_worker_process() -> 
         there = pool.submit(run_replication, net, 1, 0, False, (close_depot_for_a_week,)).result()
     assert there == here
     assert here != run_replication(net, 1, 0)
+
+
+def test_the_runner_task_passes_hooks_to_every_replication_serial_or_parallel() -> None:
+    net = build(one_machine())
+    serial = replicate(net, 1, [0, 1, 2], hooks=(close_depot_for_a_week,))
+    with ProcessPoolExecutor(2) as pool:
+        parallel = [row for part in pool.map(replicate, [net, net], [1, 1], [[0, 1], [2]],
+                                             [(close_depot_for_a_week,)] * 2) for row in part]
+    assert repr(parallel) == repr(serial)  # byte for byte (rows hold nan, which is never == itself)
+    plain = replicate(net, 1, [0])[0][0]
+    closed = serial[0][0]
+    # the closure adds the week's wait to the outage of the failure at 306 h: 372.5 + 3 - 306 - 3 h
+    assert closed["restore_time_max_h"] == pytest.approx(CLOSED_AT_H + CLOSED_FOR_H + 3 - 306.0, abs=1e-9)
+    assert plain["restore_time_max_h"] == pytest.approx(3.0, abs=1e-9)
