@@ -116,7 +116,7 @@ def claim(target: Path, names: Iterator[str] | list[str] | tuple[str, ...] = ())
     """
     target = Path(target)
     if target.exists() and not target.is_dir():
-        raise OutputError(f"--out {target} is a file, not a folder; choose a folder")
+        raise OutputError(f"{target} is a file, not a folder: choose a folder for the results")
     if not target.exists():
         return FileList()
     listed = read_list(target)

@@ -269,6 +269,8 @@ def run_scenarios(
     for sc, net in zip(scenarios, nets):
         n = replications if replications is not None else sc.replications
         s = seed if seed is not None else sc.seed
+        if s < 0:  # numpy's seed sequence would fail in every replication
+            raise RunError(f"--seed must be at least 0 (got {s})")
         plans.append((net, s, n, sc.name))
     done: dict[tuple[int, int], Outcome] = {
         key: out for key, out in (finished or {}).items() if key[0] < len(plans) and 0 <= key[1] < plans[key[0]][2]

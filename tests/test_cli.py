@@ -125,6 +125,8 @@ def test_bad_seed_or_replications_is_refused_without_traceback(tmp_path: Path, c
     for verb in (["check"], ["baseline", "--message", "m", "--baseline", str(out)]):
         assert main([*verb, "--jobs", "0", "-q", *([] if verb[0] == "baseline" else ["--out", str(out)])]) == 2
         assert "--jobs must be at least 1" in capsys.readouterr().err
+    assert main(["check", "--seed", "-1", "--out", str(out), "-q"]) == 2
+    assert "--seed must be at least 0 (got -1)" in capsys.readouterr().err
     assert not out.exists()
 
 

@@ -104,7 +104,7 @@ def test_out_naming_a_file_is_refused(tmp_path: Path, capsys) -> None:
     target = tmp_path / "report.csv"
     target.write_text("mine")
     assert main(["run", EXAMPLE, "--out", str(target), *SHORT]) == 2
-    assert f"--out {target} is a file, not a folder" in capsys.readouterr().err
+    assert f"{target} is a file, not a folder" in capsys.readouterr().err
     assert target.read_text() == "mine"
 
 
