@@ -17,7 +17,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.folder import INCOMPLETE, OutputError, read_list, signals_held, write_file, write_folder
+from sim.folder import (
+    INCOMPLETE,
+    OutputError,
+    read_list,
+    signals_held,
+    write_file,
+    write_folder,
+)
 from sim.runner import Outcome
 from sim.scenario.loader import scenario_hash
 from sim.scenario.schema import Scenario

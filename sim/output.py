@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import math
-import os
 import platform
 import subprocess
 import sys

@@ -24,10 +24,18 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -96,7 +104,7 @@ def replicate(
 class Progress:
     """One line ticking per replication on a terminal; silent when not a TTY or under CI."""
 
-    def __init__(self, total: int, label: str = "", stream=None, enabled: bool | None = None) -> None:
+    def __init__(self, total: int, label: str = "", stream: TextIO | None = None, enabled: bool | None = None) -> None:
         self.total, self.label, self.done = total, label, 0
         self.stream = stream if stream is not None else sys.stderr
         if enabled is None:
@@ -141,7 +149,7 @@ def executor_for(jobs: int = 1, scheduler: str | None = None) -> Iterator[Execut
                     "(install the same version of sim on every worker)"
                 )
             ex = client.get_executor()
-            ex.sim_workers = max(1, sum(client.nthreads().values()))  # type: ignore[attr-defined]
+            ex.sim_workers = max(1, sum(client.nthreads().values()))
             yield ex
         finally:
             client.close()
@@ -219,7 +227,7 @@ def run_chunk(net: Network, seed: int, replications: Sequence[int], label: str) 
     for r in replications:
         try:
             out.extend(replicate(net, seed, [r]))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure of the model is reported with its replication
             raise ReplicationFailed(label, r, "".join(traceback.format_exception(exc))) from None
     return out
 

@@ -78,7 +78,7 @@ def test_validate(tmp_path: Path, capsys) -> None:
 def test_failed_write_leaves_nothing_half_written_and_the_run_resumable(tmp_path: Path, monkeypatch, capsys) -> None:
     """A write that fails (here: every write of the final results) exits 2 naming the folder; no temporary file stays."""
     out = tmp_path / "ex"
-    import sim.folder as folder
+    from sim import folder
 
     real_stage = folder._stage
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import sim.runner as runner
+from sim import runner
 from sim.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

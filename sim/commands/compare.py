@@ -8,7 +8,13 @@ from datetime import datetime
 from pathlib import Path
 
 from sim.commands import UsageError
-from sim.commands.common import add_run_options, check_kpis, check_region_kpis, load_for_run, run_all
+from sim.commands.common import (
+    add_run_options,
+    check_kpis,
+    check_region_kpis,
+    load_for_run,
+    run_all,
+)
 from sim.compare import (
     Comparison,
     compare,
