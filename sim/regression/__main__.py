@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from sim.regression.study import StudyResult, false_alarm_study, study_text
 from sim.regression.suite import SUITE_DEFAULT, load_suite
+from sim.runner import RunError
 from sim.scenario.errors import ScenarioError
 
 
@@ -22,6 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--first-seed", type=int, default=1, help="seeds used: first-seed .. first-seed + 2*trials - 1")
     p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes")
     args = p.parse_args(argv)
+    if args.trials < 1 or args.jobs < 1 or args.first_seed < 0:
+        p.error("--trials and --jobs must be at least 1, --first-seed at least 0")
     try:
         suite = load_suite(args.suite)
     except ScenarioError as e:
@@ -33,10 +37,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write(f"\rtrial {i + 1}/{args.trials}: {r.false_alarms} false alarms")
             sys.stderr.flush()
 
-    result = false_alarm_study(suite, args.trials, args.first_seed, args.jobs, tick)
-    if sys.stderr.isatty():
-        sys.stderr.write("\n")
-    print(study_text(result, suite))
+    try:
+        result = false_alarm_study(suite, args.trials, args.first_seed, args.jobs, tick)
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        print(study_text(result, suite), flush=True)
+    except RunError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # ``... | head``: the reader went away; drop the rest quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("error: standard output was closed early (broken pipe)", file=sys.stderr)
+        return 2
     return 0
 
 
