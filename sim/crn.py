@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.runner import executor_for, run_scenarios
+from sim.runner import RunError, executor_for, run_scenarios
+from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 from sim.table import render
@@ -60,11 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("-j", "--jobs", type=int, default=1)
     p.add_argument("--kpis", nargs="+", default=["customer_total_cost", "customer_downtime_cost", "maker_profit", "restore_time_mean_h"])
     args = p.parse_args(argv)
-    a, b = load_scenario(args.a), load_scenario(args.b)
-    seed = args.seed if args.seed is not None else a.seed
-    rows = []
-    for v in crn_variance_ratios(a, b, args.kpis, args.replications, seed, args.jobs):
-        rows.append([v.kpi, f"{v.paired:.4g}", f"{v.independent:.4g}", f"{v.ratio:.3f}"])
+    if args.replications < 2 or args.jobs < 1 or (args.seed is not None and args.seed < 0):
+        p.error("-n must be at least 2, --jobs at least 1, --seed at least 0")
+    try:
+        a, b = load_scenario(args.a), load_scenario(args.b)
+        seed = args.seed if args.seed is not None else a.seed
+        ratios = crn_variance_ratios(a, b, args.kpis, args.replications, seed, args.jobs)
+    except (ScenarioError, RunError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    rows = [[v.kpi, f"{v.paired:.4g}", f"{v.independent:.4g}", f"{v.ratio:.3f}"] for v in ratios]
     print(f"{b.name} − {a.name}: {args.replications} replications, seed {seed} (independent: B on seed {seed + 1})")
     print(render(["KPI", "var paired (CRN)", "var independent", "ratio"], rows))
     return 0
