@@ -328,11 +328,11 @@ def test_paths_name_list_items_and_fall_back_to_the_index(tmp_path: Path) -> Non
     # named items are shown by name, as --set reads them; an item whose name is missing,
     # not text or shared with another item keeps its index
     text = (DATA / "minimal.yaml").read_text()
-    text = text.replace("parts:\n", "parts:\n  - {name: jaw, unit_cost: 1, price: -1}\n  - {unit_cost: 1, price: -2}\n")
+    text = text.replace("parts:\n", "parts:\n  - {name: jaw, unit_cost: 1, price: -1}\n  - {unit_cost: -1, price: 2}\n")
     bad = tmp_path / "named.yaml"
     bad.write_text(text)
     paths = [p.path for p in problems_of(bad)]
-    assert "parts[0].price" in paths and "parts[1].price" in paths  # two parts named 'jaw': by index
+    assert "parts[0].price" in paths and "parts[1].unit_cost" in paths  # two parts named 'jaw': by index
     assert "parts[1].name" in paths  # the unnamed part
     assert "parts[2].name" in paths  # the duplicate name itself
     problem = one(problems_of(DATA / "minimal.yaml", ["sites[0].machines.packer=-1"]))
@@ -349,7 +349,10 @@ def test_bad_override_is_blamed_on_the_override_not_the_file() -> None:
     problems = problems_of(ROOT / "scenarios" / "dense_premium.yaml", ["parts[sealing_jaw].name=jaw", "seed=3"])
     assert {p.override for p in problems} == {"parts[sealing_jaw].name=jaw"}
     assert [p.path for p in problems] == ["machine_models[vffs_mid].components[jaw].part", "depots[*].base_stock.sealing_jaw"]
-    assert problems[1].message.startswith("unknown part 'sealing_jaw' (17 items: Dongguan, Shantou, Xiamen and 14 more)")
+    assert problems[1].message == (
+        "unknown part 'sealing_jaw' (17 items: Dongguan (line 33), Shantou (line 40), Xiamen (line 47) and 14 more) "
+        f"(in {ROOT / 'scenarios' / 'dense_premium.yaml'})"
+    )
     # a mistake the file has anyway stays with the file
     problems = problems_of(DATA / "mistakes.yaml", ["seed=3"])
     assert len(problems) == 6 and all(p.file.endswith("mistakes.yaml") for p in problems)
@@ -410,7 +413,8 @@ def test_recursive_alias_and_deep_nesting_are_refused(tmp_path: Path) -> None:
     assert "recursive alias" in one(problems_of(loop)).message
     deep = tmp_path / "deep.yaml"
     deep.write_text("name: " + "[" * 5000 + "]" * 5000 + "\n")
-    assert "nested too deeply" in one(problems_of(deep)).message
+    message = one(problems_of(deep)).message  # libyaml stops at 1000 levels; PyYAML's own parser at recursion
+    assert "maximum nesting depth" in message or "nested too deeply" in message
     deeper = tmp_path / "deeper.yaml"
     deeper.write_text("name: " + "[" * 70 + "]" * 70 + "\n")
     assert "nested deeper than 64 levels" in one(problems_of(deeper)).message
@@ -429,3 +433,19 @@ def test_not_utf8_names_line_and_column_of_the_first_bad_byte(tmp_path: Path) ->
     bom = tmp_path / "bom.yaml"
     bom.write_bytes(b"\xef\xbb\xbf" + (DATA / "minimal.yaml").read_bytes())
     assert load_scenario(bom).name == "minimal"  # a UTF-8 byte-order mark is fine
+
+
+def test_a_section_left_out_is_one_message_per_name_listing_the_items(tmp_path: Path) -> None:
+    # example.yaml without its regions: five sites name Zhejiang, three Shanghai: two messages, not eight
+    text = (ROOT / "scenarios" / "example.yaml").read_text()
+    start = text.index("\nregions:")
+    end = text.index("\nsites:")
+    bad = tmp_path / "no_regions.yaml"
+    bad.write_text(text[:start] + text[end:])
+    problems = problems_of(bad)
+    assert [(p.path, p.line) for p in problems] == [("sites[*].region", 44), ("sites[*].region", 49)]
+    assert problems[0].message == (
+        "unknown region 'Zhejiang': regions lists none "
+        "(5 items: Hangzhou-1 (line 44), Hangzhou-2 (line 45), Ningbo-1 (line 46) and 2 more)"
+    )
+    assert problems[1].message.startswith("unknown region 'Shanghai': regions lists none (3 items: Shanghai-1 (line 49)")

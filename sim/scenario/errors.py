@@ -174,30 +174,31 @@ _STEPS = re.compile(r"\[[^\[\]]*\]|[^.\[]+|\.")
 
 
 def merge_alike(problems: Iterable[Problem]) -> list[Problem]:
-    """One problem for many list items with the same message from the same place.
+    """One problem for many list items broken the same way.
 
     ``--set 'sites[*].downtime_cost_per_h=-1'`` breaks every site in the same way: that is one
     problem, shown once as ``sites[*].downtime_cost_per_h`` with the number of items, not one
-    line per site. Problems keep their order (the first of a group stands for it).
+    line per site. So is a region left out that eight sites name: one message, at the first
+    site's line, listing the sites with their lines. Problems keep their order (the first of
+    a group stands for it).
     """
     groups: dict[tuple[Any, ...], list[Problem]] = {}
     for p in problems:
         steps = _STEPS.findall(p.path)
         shape = tuple("[]" if s.startswith("[") else s for s in steps)
-        groups.setdefault((p.file, p.line, p.override, p.message, shape), []).append(p)
+        groups.setdefault((p.file, p.override, p.message, shape), []).append(p)
     out = []
     for group in groups.values():
         first = group[0]
-        if len(group) == 1:
+        if len({p.path for p in group}) == 1:  # the same place reported twice: once
             out.append(first)
             continue
         columns = list(zip(*(_STEPS.findall(p.path) for p in group)))
         path = "".join("[*]" if len(set(c)) > 1 else c[0] for c in columns)
-        if len({p.path for p in group}) == 1:
-            out.append(first)
-            continue
         varying = [c for c in columns if len(set(c)) > 1]
         names = [" ".join(c[k].strip("[]") for c in varying) for k in range(len(group))]
+        if len({p.line for p in group}) > 1:
+            names = [f"{n} (line {p.line})" if p.line is not None else n for n, p in zip(names, group)]
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         out.append(Problem(first.file, first.line, path, f"{first.message} ({len(group)} items: {shown})", first.override))
     return out

@@ -33,8 +33,13 @@ Name = Annotated[
 ]
 
 
-def unknown(what: str, name: str, known: set[str]) -> str:
-    """``unknown region 'Zhejian'; did you mean 'Zhejiang'?`` (the suggestion when one is close)."""
+def unknown(what: str, name: str, known: set[str], section: str) -> str:
+    """``unknown region 'Zhejian'; did you mean 'Zhejiang'?`` (the suggestion when one is close).
+
+    With nothing known, says that ``section`` lists none (it was left out or emptied).
+    """
+    if not known:
+        return f"unknown {what} {name!r}: {section} lists none"
     return f"unknown {what} {name!r}" + did_you_mean(name, sorted(known), n=2)
 
 
@@ -410,21 +415,21 @@ class Scenario(Model):
                     why = "mean time to failure is 0 h: the machine would fail again the moment it is restored"
                     out.append((("machine_models", i, "components", j, "time_to_failure_h"), why))
                 if c.part is not None and c.part not in part_names:
-                    out.append((("machine_models", i, "components", j, "part"), unknown("part", c.part, part_names)))
+                    out.append((("machine_models", i, "components", j, "part"), unknown("part", c.part, part_names, "parts")))
         for i, s in enumerate(self.sites):
             for model in s.machines:
                 if model not in model_names:
-                    out.append((("sites", i, "machines", model), unknown("machine model", model, model_names)))
+                    out.append((("sites", i, "machines", model), unknown("machine model", model, model_names, "machine_models")))
             if s.region is not None and s.region not in region_names:
-                out.append((("sites", i, "region"), unknown("region", s.region, region_names)))
+                out.append((("sites", i, "region"), unknown("region", s.region, region_names, "regions")))
             if s.depot is not None and s.depot not in depot_names:
-                out.append((("sites", i, "depot"), unknown("depot", s.depot, depot_names)))
+                out.append((("sites", i, "depot"), unknown("depot", s.depot, depot_names, "depots")))
             if s.service_plan is not None and s.service_plan not in plan_names:
-                out.append((("sites", i, "service_plan"), unknown("service plan", s.service_plan, plan_names)))
+                out.append((("sites", i, "service_plan"), unknown("service plan", s.service_plan, plan_names, "service_plans")))
         for i, d in enumerate(self.depots):
             for part in d.base_stock:
                 if part not in part_names:
-                    out.append((("depots", i, "base_stock", part), unknown("part", part, part_names)))
+                    out.append((("depots", i, "base_stock", part), unknown("part", part, part_names, "parts")))
             if d.technicians == 0 and any(s.depot == d.name for s in self.sites):
                 out.append((("depots", i, "technicians"), "depot has assigned sites but no technicians"))
             if d.name in site_names:
@@ -432,7 +437,7 @@ class Scenario(Model):
         if self.central.base_stock is not None:
             for part in self.central.base_stock:
                 if part not in part_names:
-                    out.append((("central", "base_stock", part), unknown("part", part, part_names)))
+                    out.append((("central", "base_stock", part), unknown("part", part, part_names, "parts")))
             if self.central.factory_lead_time_h is None:
                 out.append((("central", "factory_lead_time_h"), "required when central.base_stock is set"))
         emergency_per_km = self.dispatch.emergency.enabled and self.freight.emergency_cost_per_km > 0
@@ -444,12 +449,12 @@ class Scenario(Model):
         for i, leg in enumerate(self.travel.table):
             for key, value in (("from", leg.origin), ("to", leg.to)):
                 if value not in places:
-                    out.append((("travel", "table", i, key), unknown("place", value, places)))
+                    out.append((("travel", "table", i, key), unknown("place", value, places, "sites, depots or central")))
         for i, ds in enumerate(self.demand_streams):
             if ds.depot not in depot_names:
-                out.append((("demand_streams", i, "depot"), unknown("depot", ds.depot, depot_names)))
+                out.append((("demand_streams", i, "depot"), unknown("depot", ds.depot, depot_names, "depots")))
             if ds.part not in part_names:
-                out.append((("demand_streams", i, "part"), unknown("part", ds.part, part_names)))
+                out.append((("demand_streams", i, "part"), unknown("part", ds.part, part_names, "parts")))
         if self.open_depots is not None:
             if self.open_depots > len(self.depots):
                 out.append((("open_depots",), f"{self.open_depots} depots open but only {len(self.depots)} listed"))
