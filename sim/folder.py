@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
 import signal
 from collections.abc import Iterator, Mapping
@@ -38,6 +39,7 @@ from sim.runner import RunError
 LIST_NAME = "sim-files.json"
 COMPLETE, INCOMPLETE = "complete", "incomplete"
 TMP_MARK = ".sim-tmp-"
+STAGED = re.compile(r"\..+\.sim-tmp-[0-9a-f]{8}")  # the name _stage gives a file being written
 ABOUT = (
     "Files that sim wrote in this folder, with their SHA-256. A later run into this folder "
     "replaces or removes only these, and only while unchanged; other files are never touched."
@@ -282,3 +284,7 @@ def write_folder(
                 (target / name).unlink(missing_ok=True)
                 _remove_empty_parents(target, name)
         os.replace(_stage(target / LIST_NAME, new.to_json().encode()), target / LIST_NAME)
+    for where in {target, *((target / name).parent for name in files)}:
+        for stale in where.glob(f".*{TMP_MARK}*"):  # staged by a write that was cut off (power cut)
+            if STAGED.fullmatch(stale.name) and stale.is_file():
+                stale.unlink(missing_ok=True)
