@@ -218,6 +218,14 @@ def _describe(exc: OSError) -> str:
     return f"{exc.strerror or exc}: {name}" if name else str(exc.strerror or exc)
 
 
+def _makedirs(folder: Path, created: list[Path]) -> None:
+    """``mkdir -p folder``, noting in ``created`` each folder it made."""
+    missing = [p for p in [folder, *folder.parents] if not p.exists()][::-1]
+    for p in missing:
+        p.mkdir(exist_ok=True)
+        created.append(p)
+
+
 def _remove_empty_parents(folder: Path, name: str) -> None:
     """Remove the now empty sub-folders of ``folder`` that held ``name``."""
     parent = (folder / name).parent
@@ -249,29 +257,25 @@ def write_folder(
     old = claim(target, list(files))
     data = {name: _as_bytes(content) for name, content in files.items()}
     staged: dict[str, Path] = {}
-    created: list[Path] = []
+    created: list[Path] = []  # folders this write made, parents first
     try:
-        if not target.exists():
-            created = [p for p in [target, *target.parents] if not p.exists()][::-1]
-        target.mkdir(parents=True, exist_ok=True)
+        _makedirs(target, created)
         for name, content in data.items():
             path = target / name
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _makedirs(path.parent, created)
             staged[name] = _stage(path, content)
         hashes = {n: sha256_of(d) for n, d in data.items()}
         new = FileList({**hashes, **dict.fromkeys(working)}, status=status)
         transit = FileList({**old.files, **dict.fromkeys(working)}, hashes, status)
         list_tmp = _stage(target / LIST_NAME, transit.to_json().encode())
-    except OSError as exc:
+    except BaseException as exc:  # nothing replaced yet: leave the folder as it was
         for tmp in staged.values():
             tmp.unlink(missing_ok=True)
         for folder in reversed(created):
             with contextlib.suppress(OSError):
                 folder.rmdir()
-        raise OutputError(f"cannot write results to {target}/: {_describe(exc)}") from None
-    except BaseException:
-        for tmp in staged.values():
-            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write results to {target}/: {_describe(exc)}") from None
         raise
     with signals_held():
         os.replace(list_tmp, target / LIST_NAME)

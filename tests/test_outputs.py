@@ -208,3 +208,24 @@ def test_a_write_cut_off_between_renames_leaves_files_the_next_run_recognises(tm
     write_folder(out, {"a.csv": "third\n"})
     assert sorted(p.name for p in out.iterdir()) == [".b.csv.sim-tmp-notours", "a.csv", LIST_NAME]
     assert "pending" not in json.loads((out / LIST_NAME).read_text())
+
+
+def test_an_interrupt_while_staging_leaves_no_folder_or_file(tmp_path: Path, monkeypatch) -> None:
+    from sim import folder
+
+    real_stage = folder._stage
+
+    def stage(path: Path, data: bytes) -> Path:
+        if path.name == "late.svg":
+            raise KeyboardInterrupt
+        return real_stage(path, data)
+
+    monkeypatch.setattr(folder, "_stage", stage)
+    write_folder(tmp_path / "out", {"a.csv": "a\n"})
+    before = snapshot(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        write_folder(tmp_path / "out", {"a.csv": "b\n", "figures/early.png": b"x", "figures/late.svg": b"y"})
+    with pytest.raises(KeyboardInterrupt):
+        write_folder(tmp_path / "new" / "deep", {"late.svg": b"y"})
+    assert snapshot(tmp_path) == before and sorted(os.listdir(tmp_path)) == ["out"]
+    assert sorted(os.listdir(tmp_path / "out")) == ["a.csv", LIST_NAME]
