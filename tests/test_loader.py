@@ -449,3 +449,13 @@ def test_a_section_left_out_is_one_message_per_name_listing_the_items(tmp_path: 
         "(5 items: Hangzhou-1 (line 44), Hangzhou-2 (line 45), Ningbo-1 (line 46) and 2 more)"
     )
     assert problems[1].message.startswith("unknown region 'Shanghai': regions lists none (3 items: Shanghai-1 (line 49)")
+
+
+def test_control_characters_and_undecodable_overrides(tmp_path: Path) -> None:
+    bell = tmp_path / "bell.yaml"
+    bell.write_text("name: x\nseed: 1\ndescription: a\x07b\n")
+    problem = one(problems_of(bell))
+    assert (problem.line, problem.message) == (3, "YAML syntax error (column 15): control characters are not allowed #x0007")
+    # a byte the terminal could not decode reaches Python as a lone surrogate: refused, not a crash
+    problem = one(problems_of(DATA / "minimal.yaml", ["name=caf\udce9"]))
+    assert (problem.file, problem.message) == ("--set", "the value is not UTF-8 text (character 4)")

@@ -188,11 +188,16 @@ class _Reader:
         except RecursionError:
             self.report(Origin(file, None), (), f"nested too deeply to read (more than {MAX_DEPTH} levels)", True)
             return None
+        except yaml.reader.ReaderError as e:  # a character YAML does not allow: no mark, a position
+            line = text.count("\n", 0, e.position) + 1
+            column = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+            self.report(Origin(file, line), (), f"YAML syntax error (column {column}): {e.reason} #x{e.character:04x}", True)
+            return None
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
             where = f" (column {mark.column + 1})" if mark is not None else ""
-            what = getattr(e, "problem", None) or str(e)
+            what = getattr(e, "problem", None) or " ".join(str(e).split())
             context = getattr(e, "context", None)
             self.report(Origin(file, line), (), f"YAML syntax error{where}: {what}" + (f", {context}" if context else ""), True)
             return None
@@ -419,6 +424,10 @@ def _assign(
 
 def _read_value(raw: str) -> tuple[Any, str | None]:
     """A ``--set`` value read like file content (keys as written): (value, problem or None)."""
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError as e:  # bytes the terminal could not decode reach Python as surrogates
+        return None, f"the value is not UTF-8 text (character {e.start + 1})"
     reader, loader = _Reader(), _YAML_LOADER(raw)
     try:
         node = loader.get_single_node()
@@ -426,7 +435,7 @@ def _read_value(raw: str) -> tuple[Any, str | None]:
             return None, _expanded_size(node)[3]
         built = reader.build(loader, node, Origin(SET, None), ()) if node is not None else _Node(None, Origin(SET, None))
     except yaml.YAMLError as e:
-        return None, f"cannot read the value as YAML: {getattr(e, 'problem', None) or e}"
+        return None, f"cannot read the value as YAML: {getattr(e, 'problem', None) or ' '.join(str(e).split())}"
     except RecursionError:
         return None, "the value is nested too deeply"
     finally:
