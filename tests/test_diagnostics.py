@@ -8,7 +8,7 @@ import pytest
 
 from sim.build import build
 from sim.cli import main
-from sim.diagnostics import Diagnostic, diagnose, format_warnings
+from sim.diagnostics import CHECKS, Diagnostic, diagnose, format_warnings
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 
@@ -160,3 +160,16 @@ def test_sweep_labels_warnings_with_the_value(tmp_path: Path, capsys: pytest.Cap
     err = capsys.readouterr().err
     assert "warning: minimal: depot Chengdu: offered technician load" in err
     assert err.count("warning:") == 1 and "[with travel.technician_mobilisation_h=400]" in err
+
+
+def test_every_check_is_documented_and_fires_somewhere(tmp_path: Path) -> None:
+    text = MINIMAL.read_text() + "  - {name: Store, lat: 30.66, lon: 104.07, technicians: 0, base_stock: {jaw: 1}}\n"
+    f = tmp_path / "store.yaml"
+    f.write_text(text)
+    scenarios = [
+        load_scenario(f),  # idle-depot and no-technicians
+        minimal(FAR, "regions=[{name: West, promise_h: 24}]", "sites[Chengdu-1].region=West"),
+        minimal("sites[Chengdu-1].lat=0", "sites[Chengdu-1].lon=0", "depots[Chengdu].base_stock.jaw=0"),
+    ]
+    seen = {d.code for sc in scenarios for d in diagnose(sc)}
+    assert seen == set(CHECKS)

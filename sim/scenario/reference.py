@@ -204,7 +204,34 @@ def render() -> str:
         tag = get_args(family.model_fields["dist"].annotation)[0]
         out += [f'<a id="{family.__name__.lower()}"></a>', f"### `dist: {tag}` ({family.__name__})", ""]
         out += [_doc(family), "", *_table(family, skip=("dist",)), ""]
+    out += _checks()
     return "\n".join(out).rstrip() + "\n"
+
+
+def _checks() -> list[str]:
+    """The section on what is refused outright and what only gets a warning."""
+    from sim.diagnostics import CHECKS  # the warnings' own descriptions
+    from sim.scenario.loader import MAX_ALIAS_VALUES, MAX_DEPTH
+
+    out = ['<a id="checks"></a>', "## Errors and warnings", ""]
+    out += [
+        "Every problem is reported at once, each with file, line and field path; list items are named by",
+        "their `name` (`sites[Chengdu-01].machines`), as `--set` writes them. A problem caused by a `--set`",
+        "override is blamed on the override. The same mistake in many items is one message listing them.",
+        f"A file must be UTF-8 text; YAML aliases (`*anchor`) may add at most {MAX_ALIAS_VALUES:,} values once",
+        f"expanded and values may nest at most {MAX_DEPTH} levels deep, so that a hostile file is refused",
+        "before it is expanded. Any of these is an error: exit status 2, nothing run or written.",
+        "",
+        "Settings that are legal but probably not meant get a warning on stderr before `sim run`, `sim compare`,",
+        "`sim sweep` and `sim validate` (which exits 2 on warnings with `--strict`), with the item's name and",
+        "the numbers behind it. Failure rates are 1 / mean time to failure (service plan factor applied),",
+        "counted as if machines were always running.",
+        "",
+        "| warning | when |",
+        "|---|---|",
+    ]
+    out += [f"| `{code}` | {text} |" for code, text in CHECKS.items()]
+    return out + [""]
 
 
 def main(argv: list[str] | None = None) -> int:
