@@ -156,6 +156,9 @@ def executor_for(jobs: int = 1, scheduler: str | None = None) -> Iterator[Execut
         return
     if jobs < 1:
         raise RunError("--jobs must be at least 1")
+    most = 4 * (os.cpu_count() or 1)
+    if jobs > most:  # with fork every worker starts at once: refuse a typo such as -j 1000
+        raise RunError(f"--jobs must be at most {most} (4 per CPU) on this machine (got {jobs}); results do not depend on it")
     if jobs == 1:
         yield None
         return
@@ -221,12 +224,14 @@ def _chunks(n: int | Sequence[int], workers: int) -> list[list[int]]:
     return out
 
 
-def run_chunk(net: Network, seed: int, replications: Sequence[int], label: str) -> list[Outcome]:
+def run_chunk(
+    net: Network, seed: int, replications: Sequence[int], label: str, hooks: Sequence[Hook] = ()
+) -> list[Outcome]:
     """:func:`replicate` one replication at a time, naming the one that raises; a task for an executor."""
     out: list[Outcome] = []
     for r in replications:
         try:
-            out.extend(replicate(net, seed, [r]))
+            out.extend(replicate(net, seed, [r], hooks) if hooks else replicate(net, seed, [r]))  # 3 arguments: no hooks
         except Exception as exc:  # noqa: BLE001 - any failure of the model is reported with its replication
             raise ReplicationFailed(label, r, "".join(traceback.format_exception(exc))) from None
     return out
@@ -260,6 +265,7 @@ def run_scenarios(
     finished: Mapping[tuple[int, int], Outcome] | None = None,
     on_finished: Callable[[int, list[tuple[int, Outcome]]], None] | None = None,
     failure_log: Callable[[str], Path] | None = None,
+    hooks: Sequence[Hook] = (),
 ) -> list[RunResult]:
     """Run several scenarios with the same seed and replication indices (common random numbers).
 
@@ -267,7 +273,8 @@ def run_scenarios(
     index, replication) to outcomes already at hand (a resumed run): those are not run again.
     ``on_finished(k, [(replication, outcome), ...])`` is called as work finishes.
     ``failure_log(traceback) -> path`` keeps a failed replication's traceback (default: a
-    temporary file); the run then raises :class:`ReplicationError`.
+    temporary file); the run then raises :class:`ReplicationError`. ``hooks`` go to every
+    replication (:func:`replicate`).
     """
     workers = max(workers, getattr(executor, "sim_workers", 1))
     if replications is not None and replications < 1:
@@ -304,12 +311,12 @@ def run_scenarios(
         if executor is None:
             for k, chunk in tasks:
                 net, s, _, label = plans[k]
-                finish(k, chunk, run_chunk(net, s, chunk, label))
+                finish(k, chunk, run_chunk(net, s, chunk, label, hooks))
         else:
             futures: dict[Future, tuple[int, int, list[int]]] = {}
             for order, (k, chunk) in enumerate(tasks):
                 net, s, _, label = plans[k]
-                futures[executor.submit(run_chunk, net, s, chunk, label)] = (order, k, chunk)
+                futures[executor.submit(run_chunk, net, s, chunk, label, hooks)] = (order, k, chunk)
             try:
                 pending = set(futures)
                 while pending:

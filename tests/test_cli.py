@@ -122,6 +122,8 @@ def test_bad_seed_or_replications_is_refused_without_traceback(tmp_path: Path, c
                  ["sweep", str(EXAMPLE), "--param", "open_depots", "--values", "1"]):
         assert main([*verb, "--jobs", "0", "--out", str(out), "-q"]) == 2
         assert "--jobs must be at least 1 (got 0)" in capsys.readouterr().err
+        assert main([*verb, "--jobs", "100000", "--out", str(out), "-q"]) == 2
+        assert "--jobs must be at most" in capsys.readouterr().err
     for verb in (["check"], ["baseline", "--message", "m", "--baseline", str(out)]):
         assert main([*verb, "--jobs", "0", "-q", *([] if verb[0] == "baseline" else ["--out", str(out)])]) == 2
         assert "--jobs must be at least 1" in capsys.readouterr().err

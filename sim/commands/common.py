@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
@@ -68,6 +69,9 @@ def check_run_options(args: argparse.Namespace) -> None:
     jobs = getattr(args, "jobs", 1)
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs must be at least 1 (got {jobs})")
+    most = 4 * (os.cpu_count() or 1)
+    if jobs is not None and jobs > most and not getattr(args, "scheduler", None):
+        raise UsageError(f"--jobs must be at most {most} (4 per CPU) on this machine (got {jobs}); results do not depend on it")
     lowest_seed = _schema_bound("seed", "ge")
     if args.seed is not None and lowest_seed is not None and args.seed < lowest_seed:
         raise UsageError(f"--seed must be at least {lowest_seed} (got {args.seed})")
@@ -184,8 +188,6 @@ def run_all(
                 failure_log=checkpoint.write_log,
             )
     except KeyboardInterrupt as exc:
-        exc.args = (
-            f"{checkpoint.kept} of {total} replications kept in {checkpoint.path}; "
-            "run the same command with --resume to finish",
-        )
+        note = f"{checkpoint.kept} of {total} replications kept in {checkpoint.path}; run the same command with --resume to finish"
+        exc.args = (note,)
         raise
