@@ -12,7 +12,7 @@ import re
 import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, TypeGuard, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -261,7 +261,7 @@ def unwrap(tp: Any) -> Any:
             return tp
 
 
-def is_model(tp: Any) -> bool:
+def is_model(tp: Any) -> TypeGuard[type[BaseModel]]:
     """True for a pydantic model class."""
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
