@@ -210,7 +210,7 @@ def render() -> str:
 
 def _checks() -> list[str]:
     """The section on what is refused outright and what only gets a warning."""
-    from sim.diagnostics import CHECKS  # the warnings' own descriptions
+    from sim.scenario.checks import CHECKS
     from sim.scenario.loader import MAX_ALIAS_VALUES, MAX_DEPTH
 
     out = ['<a id="checks"></a>', "## Errors and warnings", ""]
