@@ -173,7 +173,7 @@ def executor_for(jobs: int = 1, scheduler: str | None = None) -> Iterator[Execut
         # then fails every queued task (cancelling them first trips Python 3.11's pool manager)
         for proc in set(multiprocessing.active_children()) - before:
             proc.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True)
         raise
     pool.shutdown(wait=True)
 
