@@ -85,9 +85,9 @@ def _failure_rates(net: Network) -> tuple[list[float], list[float], dict[tuple[i
 
 
 def _idle_depots(net: Network) -> list[Diagnostic]:
-    """Open depots with no assigned site and no demand stream."""
+    """Open depots with no assigned site and no demand stream (one warning for all of them)."""
     served = {s.depot for s in net.sites} | {s.depot for s in net.streams}
-    out = []
+    idle = []
     for j, d in enumerate(net.depots):
         if j in served:
             continue
@@ -98,10 +98,24 @@ def _idle_depots(net: Network) -> list[Diagnostic]:
             what.append(f"{sum(d.base_stock)} units of base stock")
         if d.fixed_cost_per_year:
             what.append(f"fixed cost {d.fixed_cost_per_year:,.0f} per year")
-        lateral = " (its stock may still go out as lateral shipments)" if net.policy.lateral and any(d.base_stock) else ""
-        paid = f": {', '.join(what)} for no assigned customer" if what else ""
-        out.append(Diagnostic("idle-depot", f"depot {d.name}", f"serves no site and no demand stream{paid}{lateral}"))
-    return out
+        idle.append((d, ", ".join(what)))
+    if not idle:
+        return []
+    lateral = net.policy.lateral and any(any(d.base_stock) for d, _ in idle)
+    tail = " (stock may still go out as lateral shipments)" if lateral else ""
+    if len(idle) == 1:
+        (d, what), = idle
+        paid = f": {what} for no assigned customer" if what else ""
+        return [Diagnostic("idle-depot", f"depot {d.name}", f"serves no site and no demand stream{paid}{tail}")]
+    listed = _listed([f"{d.name} ({what})" if what else d.name for d, what in idle])
+    msg = f"{len(idle)} of the {len(net.depots)} open depots serve no site and no demand stream: {listed}{tail}"
+    return [Diagnostic("idle-depot", f"{len(idle)} depots", msg)]
+
+
+def _listed(items: Sequence[str]) -> str:
+    """The first :data:`EXAMPLES` items, then how many more."""
+    more = f" and {len(items) - EXAMPLES} more" if len(items) > EXAMPLES else ""
+    return "; ".join(items[:EXAMPLES]) + more
 
 
 def _unstaffed_nearest(net: Network, travel: _Travel) -> list[Diagnostic]:
@@ -217,23 +231,22 @@ def _null_island(scenario: Scenario, net: Network) -> list[Diagnostic]:
 
 
 def _short_stock(scenario: Scenario, net: Network) -> list[Diagnostic]:
-    """Depot parts whose base stock is below the expected demand over one replenishment lead time."""
+    """Parts whose base stock is below the expected demand over one replenishment lead time (one warning per part)."""
     _, _, demand = _failure_rates(net)
     out = []
-    for j, d in enumerate(net.depots):
-        lead_h = d.replenishment_lead_time.mean
+    for p, part in enumerate(net.parts):
         short = []
-        for p, part in enumerate(net.parts):
-            rate = demand.get((j, p), 0.0)
-            expected = rate * lead_h
-            if rate > 0 and d.base_stock[p] < expected:
-                short.append(f"{part.name} {d.base_stock[p]} < {expected:.2f} ({rate:.3g}/h × {lead_h:g} h)")
+        for j, d in enumerate(net.depots):
+            rate, lead_h = demand.get((j, p), 0.0), d.replenishment_lead_time.mean
+            if rate > 0 and d.base_stock[p] < rate * lead_h:
+                short.append(f"{d.name} {d.base_stock[p]} < {rate * lead_h:.2f} ({rate:.3g}/h × {lead_h:g} h)")
         if short:
+            where = f"at depot {short[0]}" if len(short) == 1 else f"at {len(short)} of {len(net.depots)} depots: {_listed(short)}"
             msg = (
-                f"base stock below the expected demand over the replenishment lead time for {', '.join(short)}: "
-                "most demands will wait for a lateral, emergency or backorder (Palm: fill rate under about 50%)"
+                f"base stock below the expected demand over the replenishment lead time {where}; most demands there "
+                "will wait for a lateral, emergency or backorder (Palm: fill rate below about 50%)"
             )
-            out.append(Diagnostic("short-stock", f"depot {d.name}", msg))
+            out.append(Diagnostic("short-stock", f"part {part.name}", msg))
     c = net.central
     if not c.infinite and c.factory_lead_time is not None:
         lead_h = c.factory_lead_time.mean

@@ -78,6 +78,12 @@ def test_depot_that_serves_no_site(tmp_path: Path) -> None:
     f.write_text(text)
     (idle,) = codes(load_scenario(f))["idle-depot"]
     assert idle.subject == "depot Lhasa"
+    # many idle depots: one warning naming them
+    (many,) = codes(load_scenario(DENSE, ["sites[*].depot=Dongguan"]))["idle-depot"]
+    assert many.subject == "16 depots" and many.message.startswith(
+        "16 of the 17 open depots serve no site and no demand stream: Shantou (1 technician, 6 units of base stock, "
+        "fixed cost 240,000 per year); Xiamen"
+    )
     assert idle.message.startswith("serves no site and no demand stream: 1 technician, 1 units of base stock, fixed cost 90,000 per year")
     # a demand stream is work: no warning; a closed depot (open_depots) is not a depot that serves nothing
     stream = load_scenario(f, ["demand_streams=[{name: counter, depot: Lhasa, part: jaw, rate_per_h: 0.001}]"])
@@ -113,16 +119,26 @@ def test_site_at_latitude_zero_longitude_zero() -> None:
     assert "null-island" not in codes(minimal("sites[Chengdu-1].lat=0"))  # the equator alone is a real place
 
 
-def test_base_stock_below_expected_lead_time_demand() -> None:
+def test_base_stock_below_expected_lead_time_demand(tmp_path: Path) -> None:
     # by hand: 0.002 jaw demands/h × 72 h default replenishment = 0.144 units expected on order
     (short,) = codes(minimal("depots[Chengdu].base_stock.jaw=0"))["short-stock"]
-    assert short.subject == "depot Chengdu"
-    assert "for jaw 0 < 0.14 (0.002/h × 72 h)" in short.message
+    assert short.subject == "part jaw"
+    assert short.message.startswith(
+        "base stock below the expected demand over the replenishment lead time at depot Chengdu 0 < 0.14 (0.002/h × 72 h)"
+    )
     assert "short-stock" not in codes(minimal("depots[Chengdu].base_stock.jaw=1"))
     # demand streams count too: 0.05/h more makes λL = 0.052 × 72 = 3.744 > 2
     streamed = minimal("demand_streams=[{name: counter, depot: Chengdu, part: jaw, rate_per_h: 0.05}]")
     (short,) = codes(streamed)["short-stock"]
-    assert "for jaw 2 < 3.74 (0.052/h × 72 h)" in short.message
+    assert "at depot Chengdu 2 < 3.74 (0.052/h × 72 h)" in short.message
+    # several depots short of one part: one warning for the part, naming them
+    (short,) = codes(load_scenario(DENSE, ["depots[*].base_stock.sealing_jaw=0"]))["short-stock"]
+    assert short.subject == "part sealing_jaw"
+    assert "at 17 of 17 depots: Dongguan 0 < " in short.message and "and 14 more" in short.message
+    # central with its own stock: the depots' demand over the factory lead time, 0.002/h × 100 h = 0.2
+    central = minimal("central.base_stock={jaw: 0}", "central.factory_lead_time_h={dist: deterministic, value: 100}")
+    (short,) = codes(central)["short-stock"]
+    assert short.subject == "central warehouse central" and "for jaw 0 < 0.20 (0.002/h × 100 h)" in short.message
 
 
 def test_warnings_are_merged_over_variants() -> None:
