@@ -98,6 +98,8 @@ def read_list(folder: Path) -> FileList | None:
         files = {str(k): (None if v is None else str(v)) for k, v in data["files"].items()}
         pending = {str(k): str(v) for k, v in data.get("pending", {}).items()}
         status = str(data.get("status", COMPLETE))
+        for name in [*files, *pending]:
+            check_name(name)  # a list naming ../elsewhere must not steer a deletion out of the folder
     except (OSError, ValueError, KeyError, AttributeError, TypeError) as exc:
         raise OutputError(f"{path} is not a list of files sim wrote ({exc}); move the folder away or choose another --out") from None
     return FileList(files, pending, status)
@@ -134,9 +136,13 @@ def claim(target: Path, names: Iterator[str] | list[str] | tuple[str, ...] = ())
             "choose a new or empty folder, e.g. a subfolder of it"
         )
     problems = []
+    root = target.resolve()
     for name in dict.fromkeys([*listed.files, *names]):
         path = target / name
-        if path.is_dir():
+        parent = path.parent.resolve()
+        if parent != root and root not in parent.parents:
+            problems.append(f"{path} leads out of {target}/ (through a symbolic link)")
+        elif path.is_dir():
             problems.append(f"{path} is a folder, not a file sim wrote")
         elif name not in listed.files and name not in listed.pending and path.exists():
             problems.append(f"{path} was not written by sim")

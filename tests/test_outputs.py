@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.folder import LIST_NAME, write_folder
+from sim.folder import LIST_NAME, OutputError, write_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = str(ROOT / "scenarios" / "example.yaml")
@@ -229,3 +229,29 @@ def test_an_interrupt_while_staging_leaves_no_folder_or_file(tmp_path: Path, mon
         write_folder(tmp_path / "new" / "deep", {"late.svg": b"y"})
     assert snapshot(tmp_path) == before and sorted(os.listdir(tmp_path)) == ["out"]
     assert sorted(os.listdir(tmp_path / "out")) == ["a.csv", LIST_NAME]
+
+
+def test_a_list_or_a_link_cannot_steer_the_tool_out_of_the_folder(tmp_path: Path, capsys) -> None:
+    """A crafted sim-files.json naming ../x, or a sub-folder linked elsewhere: refused, nothing touched."""
+    precious = tmp_path / "precious.txt"
+    precious.write_text("thesis")
+    out = tmp_path / "out"
+    write_folder(out, {"a.csv": "a\n"})
+    listed = json.loads((out / LIST_NAME).read_text())
+    listed["files"]["../precious.txt"] = None  # "a working file, any content": would be removed as obsolete
+    (out / LIST_NAME).write_text(json.dumps(listed))
+    assert main(["run", EXAMPLE, "--out", str(out), *SHORT]) == 2
+    assert "is not a list of files sim wrote" in capsys.readouterr().err
+    assert precious.read_text() == "thesis"
+    # a folder the tool writes into, replaced by a link to the user's folder
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "map.png").write_bytes(b"my map")
+    out2 = tmp_path / "out2"
+    write_folder(out2, {"figures/map.png": b"png"})
+    (out2 / "figures" / "map.png").unlink()
+    (out2 / "figures").rmdir()
+    (out2 / "figures").symlink_to(elsewhere)
+    with pytest.raises(OutputError, match=r"figures/map.png leads out of .*out2/ \(through a symbolic link\)"):
+        write_folder(out2, {"figures/map.png": b"new png"})
+    assert (elsewhere / "map.png").read_bytes() == b"my map"
