@@ -142,7 +142,9 @@ class Checkpoint:
         text = "".join(_line(k, r, outcome) for r, outcome in finished)
         with signals_held():  # an interrupt comes after the lines are on disk and counted
             try:
-                with open(self.path, "a", encoding="utf-8", newline="") as fh:
+                # O_NOFOLLOW: a link put in the checkpoint's place does not lead the appends elsewhere
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
+                with open(fd, "a", encoding="utf-8", newline="") as fh:
                     fh.write(text)
                     fh.flush()  # in the OS's hands: survives the process being killed
                     if time.monotonic() - self.synced >= SYNC_EVERY_S:  # and on disk, against a power cut
