@@ -64,7 +64,9 @@ def test_sigterm_keeps_finished_replications_and_resume_gives_the_same_bytes(tmp
     kept = records(out / "checkpoint.jsonl")
     assert 1 <= len(kept) < 30
     assert f"interrupted (SIGTERM): {len(kept)} of 30 replications kept in {out / 'checkpoint.jsonl'}" in err
-    assert json.loads((out / "manifest.json").read_text())["status"] == "incomplete"
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["status"] == "incomplete" and man["command"] == "run" and man["checkpoint"] == "checkpoint.jsonl"
+    assert man["scenarios"] == [{"name": "example", "seed": 20261124, "replications": 30}]
     assert json.loads((out / "sim-files.json").read_text())["status"] == "incomplete"
     assert not (out / "summary.csv").exists()
     # finished in two processes, from the checkpoint: the same bytes as one uninterrupted serial run

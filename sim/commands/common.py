@@ -174,7 +174,7 @@ def run_all(
     if getattr(args, "resume", False):
         finished = checkpoint.resume()
     else:
-        checkpoint.start(dumps_json(incomplete_manifest(label, scenarios, started or now_utc())))
+        checkpoint.start(dumps_json(incomplete_manifest(getattr(args, "command", label), scenarios, started or now_utc())))
         finished = {}
     try:
         with executing_for(args, total, label) as (ex, workers, tick):
