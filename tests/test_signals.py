@@ -198,3 +198,20 @@ def test_failure_without_an_output_folder_goes_to_a_temporary_log(monkeypatch) -
         assert "injected failure in the model" in log.read_text()
     finally:
         log.unlink()
+
+
+def test_compare_resumed_after_a_failure_writes_the_same_bytes(tmp_path: Path, monkeypatch) -> None:
+    """compare keeps its checkpoint too: report, figures and tables equal an uninterrupted run's."""
+    files = [EXAMPLE, str(ROOT / "tests" / "data" / "compare" / "dense.yaml")]
+    out, whole = tmp_path / "out", tmp_path / "whole"
+    monkeypatch.setattr(runner, "replicate", fail_on_replication_3)
+    assert main(["compare", *files, *SHORT, "--out", str(out)]) == 2
+    assert {(r["s"], r["r"]) for r in records(out / "checkpoint.jsonl")} == {(0, 0), (0, 1), (0, 2)}
+    monkeypatch.undo()
+    assert main(["compare", *files, *SHORT, "--out", str(out), "--resume", "--jobs", "2"]) == 0
+    assert main(["compare", *files, *SHORT, "--out", str(whole)]) == 0
+    made = sorted(str(p.relative_to(whole)) for p in whole.rglob("*") if p.is_file())
+    assert made == sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    for name in made:
+        if name not in ("manifest.json", "sim-files.json"):
+            assert (out / name).read_bytes() == (whole / name).read_bytes(), name
