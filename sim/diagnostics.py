@@ -134,7 +134,7 @@ def _unstaffed_nearest(net: Network, travel: _Travel) -> list[Diagnostic]:
             if here < best:
                 near.append((s.name, here, s.technician_time_h, net.depots[s.depot].name))
         if near:
-            eg = "; ".join(f"{n} {t:.1f} h from {src} instead of {h:.1f} h" for n, h, t, src in near[:EXAMPLES])
+            eg = "; ".join(f"{n} {_num(t, 1)} h from {src} instead of {_num(h, 1)} h" for n, h, t, src in near[:EXAMPLES])
             more = f" and {len(near) - EXAMPLES} more" if len(near) > EXAMPLES else ""
             msg = (
                 f"has no technicians, yet it is the nearest depot of {len(near)} site{'s' if len(near) > 1 else ''} "
@@ -169,7 +169,7 @@ def _technician_load(scenario: Scenario, net: Network) -> list[Diagnostic]:
             else ""
         )
         msg = (
-            f"offered technician load{bound} {load:.2f} (failures {failures[j]:.3g}/h × {per_visit:.1f} h busy per visit "
+            f"offered technician load{bound} {_num(load, 2)} (failures {failures[j]:.3g}/h × {_num(per_visit, 1)} h busy per visit "
             f"[2 × travel + repair] ÷ {techs} technician{'s' if techs != 1 else ''}) ≥ 1: outages will queue without "
             f"bound and many stay open at the horizon{wait}"
         )
@@ -208,12 +208,17 @@ def _beyond_promise(net: Network, travel: _Travel) -> list[Diagnostic]:
     return out
 
 
+def _num(x: float, digits: int) -> str:
+    """A figure with ``digits`` decimals, or in 3 significant digits when it is huge (absurd inputs)."""
+    return f"{x:.{digits}f}" if abs(x) < 1e6 else f"{x:.3g}"
+
+
 def _hours(x: float, promise_h: float) -> str:
     """Hours with one decimal, or more where one decimal would read as the promise itself."""
     for digits in (1, 2, 3):
         if round(x, digits) != promise_h:
             break
-    return f"{x:.{digits}f} h"
+    return f"{_num(x, digits)} h"
 
 
 def _null_island(scenario: Scenario, net: Network) -> list[Diagnostic]:
@@ -239,7 +244,7 @@ def _short_stock(scenario: Scenario, net: Network) -> list[Diagnostic]:
         for j, d in enumerate(net.depots):
             rate, lead_h = demand.get((j, p), 0.0), d.replenishment_lead_time.mean
             if rate > 0 and d.base_stock[p] < rate * lead_h:
-                short.append(f"{d.name} {d.base_stock[p]} < {rate * lead_h:.2f} ({rate:.3g}/h × {lead_h:g} h)")
+                short.append(f"{d.name} {d.base_stock[p]} < {_num(rate * lead_h, 2)} ({rate:.3g}/h × {lead_h:g} h)")
         if short:
             where = f"at depot {short[0]}" if len(short) == 1 else f"at {len(short)} of {len(net.depots)} depots: {_listed(short)}"
             msg = (
@@ -254,7 +259,7 @@ def _short_stock(scenario: Scenario, net: Network) -> list[Diagnostic]:
         for p, part in enumerate(net.parts):
             rate = sum(demand.get((j, p), 0.0) for j in range(len(net.depots)))
             if rate > 0 and c.base_stock[p] < rate * lead_h:
-                short.append(f"{part.name} {c.base_stock[p]} < {rate * lead_h:.2f} ({rate:.3g}/h × {lead_h:g} h)")
+                short.append(f"{part.name} {c.base_stock[p]} < {_num(rate * lead_h, 2)} ({rate:.3g}/h × {lead_h:g} h)")
         if short:
             msg = (
                 f"base stock below the expected depot demand over the factory lead time for {', '.join(short)}: "

@@ -459,3 +459,18 @@ def test_control_characters_and_undecodable_overrides(tmp_path: Path) -> None:
     # a byte the terminal could not decode reaches Python as a lone surrogate: refused, not a crash
     problem = one(problems_of(DATA / "minimal.yaml", ["name=caf\udce9"]))
     assert (problem.file, problem.message) == ("--set", "the value is not UTF-8 text (character 4)")
+
+
+def test_distributions_that_cannot_be_computed_are_errors() -> None:
+    # each of these used to pass validation and crash the build with OverflowError or ZeroDivisionError
+    comp = "machine_models[0].components[0].time_to_failure_h"
+    bad = {
+        "{dist: weibull, shape: 0.001, mean: 100}": "shape 0.001 is too small to compute with (Γ(1 + 1/shape) overflows)",
+        "{dist: weibull, shape: 0.01, scale: 1e300}": "shape 0.01 with this scale or mean gives durations out of floating-point range",
+        "{dist: gamma, mean: 100, cv: 1e-200}": "cv 1e-200 is out of the range a gamma can be computed with",
+        "{dist: lognormal, mean: 100, cv: 1e200}": "cv 1e+200 is out of the range a lognormal can be computed with",
+    }
+    for value, message in bad.items():
+        problem = one(problems_of(DATA / "minimal.yaml", [f"{comp}={value}"]))
+        assert (problem.path, problem.message) == ("machine_models[packer].components[sealing-jaw].time_to_failure_h", message)
+    assert load_scenario(DATA / "minimal.yaml", [f"{comp}={{dist: weibull, shape: 0.01, mean: 100}}"])

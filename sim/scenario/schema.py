@@ -73,6 +73,13 @@ class Weibull(Model):
     def _one_of_scale_mean(self) -> "Weibull":
         if (self.scale is None) == (self.mean is None):
             raise ValueError("give exactly one of 'scale' or 'mean'")
+        try:  # the mean is scale × Γ(1 + 1/shape): a tiny shape overflows it
+            ratio = math.gamma(1.0 + 1.0 / self.shape)
+        except OverflowError:
+            raise ValueError(f"shape {self.shape:g} is too small to compute with (Γ(1 + 1/shape) overflows)") from None
+        scale = self.scale if self.scale is not None else (self.mean or 0.0) / ratio
+        if not (0.0 < scale and math.isfinite(scale * ratio)):
+            raise ValueError(f"shape {self.shape:g} with this scale or mean gives durations out of floating-point range")
         return self
 
     def scale_h(self) -> float:
@@ -90,6 +97,12 @@ class Lognormal(Model):
     mean: PositiveFloat = Field(description="Mean duration, hours.")
     cv: PositiveFloat = Field(description="Coefficient of variation (std / mean).")
 
+    @model_validator(mode="after")
+    def _computable(self) -> "Lognormal":
+        if not (0.0 < self.cv * self.cv < math.inf and 0.0 < self.mean * self.cv * self.cv < math.inf):
+            raise ValueError(f"cv {self.cv:g} is out of the range a lognormal can be computed with")
+        return self
+
 
 class Gamma(Model):
     """Gamma durations given by their mean and coefficient of variation."""
@@ -97,6 +110,12 @@ class Gamma(Model):
     dist: Literal["gamma"]
     mean: PositiveFloat = Field(description="Mean duration, hours.")
     cv: PositiveFloat = Field(description="Coefficient of variation (std / mean).")
+
+    @model_validator(mode="after")
+    def _computable(self) -> "Gamma":
+        if not (0.0 < self.cv * self.cv < math.inf and 0.0 < self.mean * self.cv * self.cv < math.inf):
+            raise ValueError(f"cv {self.cv:g} is out of the range a gamma can be computed with")
+        return self
 
 
 class Deterministic(Model):
