@@ -1,9 +1,10 @@
 """Property test: damaged scenario files are valid or refused clearly, never with a traceback.
 
 Hypothesis takes a shipped scenario file (or a loader test example), mutates one place of
-the mapping as written (drop a key or list item, retype a value, negate a number, rename a
-key, nest a scalar into a mapping or list), writes it beside a copy of the files it
-extends and runs ``sim validate`` in-process. Every variant must either validate (exit 0)
+the mapping as written (drop a key or list item, retype a value, negate a number, scale it
+by up to 10^±300, rename a key, nest a scalar into a mapping or list), writes it beside a
+copy of the files it extends and runs ``sim validate`` in-process (which also builds the
+network for the warnings). Every variant must either validate (exit 0)
 or be refused with exit 2 and a message that names the mutated field: its path (with list
 items by name or index), the path it was renamed to, its parent, or the name it held.
 """
@@ -80,7 +81,7 @@ def mutations(draw: st.DrawFn) -> tuple[str, list[str | int], str, Any]:
         node = node[step]
     kinds = ["drop", "retype"]
     if isinstance(node, (int, float)) and not isinstance(node, bool):
-        kinds.append("negate")
+        kinds += ["negate", "scale"]
     if isinstance(path[-1], str):
         kinds.append("rename")
     if not isinstance(node, (dict, list)):
@@ -93,6 +94,8 @@ def mutations(draw: st.DrawFn) -> tuple[str, list[str | int], str, Any]:
         arg = draw(st.sampled_from([path[-1] + "x", path[-1][:-1] or "x", path[-1].upper(), "unknown_key"]))
     elif kind == "nest":
         arg = draw(st.sampled_from(["map", "list"]))
+    elif kind == "scale":
+        arg = draw(st.sampled_from([1e-300, 1e-6, 1e6, 1e300]))
     return source, path, kind, arg
 
 
@@ -109,6 +112,8 @@ def _mutate(data: dict[str, Any], path: list[str | int], kind: str, arg: Any) ->
         parent[last] = arg  # type: ignore[index]
     elif kind == "negate":
         parent[last] = -value if value else -1  # type: ignore[index]
+    elif kind == "scale":  # numbers out of any sensible range must not crash the build
+        parent[last] = value * arg  # type: ignore[index]
     elif kind == "nest":
         parent[last] = {"value": value} if arg == "map" else [value]  # type: ignore[index]
     elif kind == "rename":
