@@ -14,6 +14,7 @@ from sim.scenario.loader import (
     apply_overrides,
     load_scenario,
     load_scenario_data,
+    load_scenarios,
     resolved_yaml,
     scenario_hash,
 )
@@ -474,3 +475,17 @@ def test_distributions_that_cannot_be_computed_are_errors() -> None:
         problem = one(problems_of(DATA / "minimal.yaml", [f"{comp}={value}"]))
         assert (problem.path, problem.message) == ("machine_models[packer].components[sealing-jaw].time_to_failure_h", message)
     assert load_scenario(DATA / "minimal.yaml", [f"{comp}={{dist: weibull, shape: 0.01, mean: 100}}"])
+
+
+def test_several_files_report_every_problem_once() -> None:
+    files = [ROOT / "scenarios" / "example.yaml", DATA / "minimal.yaml", DATA / "mistakes.yaml"]
+    with pytest.raises(ScenarioError) as info:
+        load_scenarios(files, ["seed=-1", "sites[Nope].lat=1"])
+    problems = info.value.problems
+    assert sum(p.file.endswith("mistakes.yaml") for p in problems if p.file) == 6  # the file's own, all of them
+    seed = [p for p in problems if p.override == "seed=-1"]
+    assert len(seed) == 1 and seed[0].message == "Input should be greater than or equal to 0"  # same in every file: once
+    nope = [p.message for p in problems if p.override == "sites[Nope].lat=1"]
+    assert nope[0].endswith(f"(names: Hangzhou-1, Hangzhou-2, Ningbo-1, Wenzhou-1, Shaoxing-1, Shanghai-1, Shanghai-2, "
+                            f"Suzhou-1) (in {files[0]})")
+    assert nope[1] == f"no item named 'Nope' in sites (names: Chengdu-1) (in {files[1]})"

@@ -28,7 +28,7 @@ from sim.scenario.names import NAME_PATTERN, did_you_mean
 from sim.scenario.schema import Scenario
 
 __all__ = [
-    "SET", "Origin", "Origins", "apply_overrides", "load_scenario", "load_scenario_data",
+    "SET", "Origin", "Origins", "apply_overrides", "load_scenario", "load_scenario_data", "load_scenarios",
     "read_yaml", "resolved_yaml", "scenario_hash", "validate_data", "validate_file",
 ]
 
@@ -587,6 +587,31 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     if problems or scenario is None:
         raise ScenarioError(_blame(path, overrides, problems, run=True))
     return scenario
+
+
+def load_scenarios(paths: Sequence[str | Path], overrides: Sequence[str] = ()) -> list[Scenario]:
+    """:func:`load_scenario` for several files, with every file's problems in one :class:`ScenarioError`.
+
+    A problem shared by every file (a bad ``--set`` given once for all of them) is listed once;
+    an override's problem in some of the files says which file.
+    """
+    scenarios: list[Scenario] = []
+    found: list[tuple[str | Path, Problem]] = []
+    for path in paths:
+        try:
+            scenarios.append(load_scenario(path, overrides))
+        except ScenarioError as exc:
+            found += [(path, p) for p in exc.problems]
+    if not found:
+        return scenarios
+    problems: list[Problem] = []
+    for path, p in found:
+        everywhere = len(paths) == 1 or sum(1 for _, q in found if q == p) == len(paths)
+        if p.file == SET and not everywhere:
+            p = Problem(p.file, p.line, p.path, f"{p.message} (in {path})", p.override)
+        if p not in problems:
+            problems.append(p)
+    raise ScenarioError(problems)
 
 
 def validate_file(path: str | Path, overrides: Sequence[str] = ()) -> Scenario | None:
