@@ -100,9 +100,10 @@ def load_for_run(files: Sequence[str], args: argparse.Namespace) -> list[Scenari
     Prints a warning to stderr for every legal but suspicious setting (:mod:`sim.diagnostics`).
     """
     from sim.diagnostics import print_warnings
+    from sim.scenario.loader import load_scenarios
 
     check_run_options(args)  # before loading: a bad option is reported without the files' problems
-    scenarios = apply_run_options([load_scenario(f, args.overrides) for f in files], args)
+    scenarios = apply_run_options(load_scenarios(files, args.overrides), args)  # every file's problems at once
     print_warnings(scenarios)
     return scenarios
 
