@@ -489,3 +489,16 @@ def test_several_files_report_every_problem_once() -> None:
     assert nope[0].endswith(f"(names: Hangzhou-1, Hangzhou-2, Ningbo-1, Wenzhou-1, Shaoxing-1, Shanghai-1, Shanghai-2, "
                             f"Suzhou-1) (in {files[0]})")
     assert nope[1] == f"no item named 'Nope' in sites (names: Chengdu-1) (in {files[1]})"
+
+
+def test_hostile_files_exit_2_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.cli import main
+
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("name: Café\n".encode("latin-1"))
+    assert main(["validate", str(DATA / "billion_laughs.yaml"), str(latin1)]) == 2
+    err = capsys.readouterr().err
+    assert "billion_laughs.yaml:8: YAML aliases expand this file by more than 100,000 values" in err
+    assert f"{latin1}:1: not UTF-8 text (byte 0xe9 at column 10)" in err and "Traceback" not in err
+    assert main(["run", str(DATA / "billion_laughs.yaml"), "--out", str(tmp_path / "never")]) == 2
+    assert not (tmp_path / "never").exists()
