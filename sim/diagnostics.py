@@ -91,22 +91,22 @@ def _idle_depots(net: Network) -> list[Diagnostic]:
     for j, d in enumerate(net.depots):
         if j in served:
             continue
-        what = []
+        paid_for = []
         if d.technicians:
-            what.append(f"{d.technicians} technician{'s' if d.technicians > 1 else ''}")
+            paid_for.append(f"{d.technicians} technician{'s' if d.technicians > 1 else ''}")
         if any(d.base_stock):
-            what.append(f"{sum(d.base_stock)} units of base stock")
+            paid_for.append(f"{sum(d.base_stock)} units of base stock")
         if d.fixed_cost_per_year:
-            what.append(f"fixed cost {d.fixed_cost_per_year:,.0f} per year")
-        idle.append((d, ", ".join(what)))
+            paid_for.append(f"fixed cost {d.fixed_cost_per_year:,.0f} per year")
+        idle.append((d, ", ".join(paid_for)))
     if not idle:
         return []
     lateral = net.policy.lateral and any(any(d.base_stock) for d, _ in idle)
     tail = " (stock may still go out as lateral shipments)" if lateral else ""
     if len(idle) == 1:
-        (d, what), = idle
+        ((depot, what),) = idle
         paid = f": {what} for no assigned customer" if what else ""
-        return [Diagnostic("idle-depot", f"depot {d.name}", f"serves no site and no demand stream{paid}{tail}")]
+        return [Diagnostic("idle-depot", f"depot {depot.name}", f"serves no site and no demand stream{paid}{tail}")]
     listed = _listed([f"{d.name} ({what})" if what else d.name for d, what in idle])
     msg = f"{len(idle)} of the {len(net.depots)} open depots serve no site and no demand stream: {listed}{tail}"
     return [Diagnostic("idle-depot", f"{len(idle)} depots", msg)]

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from sim.scenario.errors import format_path, named
+from sim.scenario.errors import format_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [

@@ -21,8 +21,19 @@ import yaml
 from pydantic import ValidationError
 
 from sim.scenario.errors import (
-    SET, DataPath, Named, Origin, Problem, ScenarioError, format_path, from_validation_error, item_name, locate,
-    merge_alike, named, overlaps, salvage,
+    SET,
+    DataPath,
+    Named,
+    Origin,
+    Problem,
+    ScenarioError,
+    format_path,
+    from_validation_error,
+    item_name,
+    locate,
+    merge_alike,
+    overlaps,
+    salvage,
 )
 from sim.scenario.names import NAME_PATTERN, did_you_mean
 from sim.scenario.schema import Scenario
@@ -180,7 +191,7 @@ class _Reader:
                 what = "empty" if node is None else kinds.get(type(node), f"tagged {node.tag}")
                 self.report(Origin(file, line), (), f"top level must be a mapping of keys to values, not {what}", True)
                 return None
-            _, total, fault, why = _expanded_size(node)
+            _, _, fault, why = _expanded_size(node)
             if fault is not None:
                 self.report(Origin(file, fault.start_mark.line + 1), (), why, True)
                 return None
@@ -558,7 +569,10 @@ def _blame(path: str | Path, overrides: Sequence[str], problems: list[Problem], 
     in_files = [p for p in problems if p.file != SET]
     if not overrides or not in_files:
         return problems
-    key = lambda p: (p.path, p.message)  # noqa: E731
+
+    def key(p: Problem) -> tuple[str, str]:
+        return (p.path, p.message)
+
     own = {key(p) for p in _checked(path, (), run)[1]}
     suspects = [p for p in in_files if key(p) not in own]
     if not suspects:
