@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -51,9 +51,9 @@ def diagnose(scenario: Scenario, network: Network | None = None) -> list[Diagnos
     travel = _Travel(scenario, net)
     out: list[Diagnostic] = []
     out += _idle_depots(net)
-    out += _unstaffed_nearest(net, travel)
+    out += _unstaffed_nearest(scenario, net, travel)
     out += _technician_load(scenario, net)
-    out += _beyond_promise(net, travel)
+    out += _beyond_promise(scenario, net, travel)
     out += _null_island(scenario, net)
     out += _short_stock(scenario, net)
     return out
@@ -118,27 +118,43 @@ def _listed(items: Sequence[str]) -> str:
     return "; ".join(items[:EXAMPLES]) + more
 
 
-def _unstaffed_nearest(net: Network, travel: _Travel) -> list[Diagnostic]:
-    """Open depots without technicians that are the nearest depot of some sites (served from farther away)."""
+def _nearest_staffed(scenario: Scenario, net: Network, travel: _Travel) -> Callable[[int], tuple[float, int]]:
+    """(technician hours, depot) of the nearest staffed open depot of site ``i``.
+
+    A site the build assigned by itself already has it (the nearest staffed depot), so only
+    the sites a scenario assigns to a depot by name cost a search over the depots.
+    """
+    open_names = {d.name for d in net.depots}
     staffed = [j for j, d in enumerate(net.depots) if d.technicians > 0]
+
+    def nearest(i: int) -> tuple[float, int]:
+        site = net.sites[i]
+        if scenario.sites[i].depot not in open_names:
+            return site.technician_time_h, site.depot
+        return min(((travel.technician_h(net.depots[k].name, site.name), k) for k in staffed), default=(math.inf, -1))
+
+    return nearest
+
+
+def _unstaffed_nearest(scenario: Scenario, net: Network, travel: _Travel) -> list[Diagnostic]:
+    """Open depots without technicians that are the nearest depot of some sites (served from farther away)."""
+    nearest = _nearest_staffed(scenario, net, travel)
     out = []
-    for j, d in enumerate(net.depots):
+    for d in net.depots:
         if d.technicians > 0:
             continue
         near = []
-        for s in net.sites:
+        for i, s in enumerate(net.sites):
             here = travel.technician_h(d.name, s.name)
             if s.machines == 0 or here >= s.technician_time_h:  # not nearer than the depot it has
                 continue
-            best = min(travel.technician_h(net.depots[k].name, s.name) for k in staffed) if staffed else math.inf
-            if here < best:
+            if here < nearest(i)[0]:
                 near.append((s.name, here, s.technician_time_h, net.depots[s.depot].name))
         if near:
-            eg = "; ".join(f"{n} {_num(t, 1)} h from {src} instead of {_num(h, 1)} h" for n, h, t, src in near[:EXAMPLES])
-            more = f" and {len(near) - EXAMPLES} more" if len(near) > EXAMPLES else ""
+            listed = _listed([f"{n} {_num(t, 1)} h from {src} instead of {_num(h, 1)} h" for n, h, t, src in near])
             msg = (
                 f"has no technicians, yet it is the nearest depot of {len(near)} site{'s' if len(near) > 1 else ''} "
-                f"whose failures need one; they are served from farther depots ({eg}{more})"
+                f"whose failures need one; they are served from farther depots ({listed})"
             )
             out.append(Diagnostic("no-technicians", f"depot {d.name}", msg))
     return out
@@ -177,32 +193,28 @@ def _technician_load(scenario: Scenario, net: Network) -> list[Diagnostic]:
     return out
 
 
-def _beyond_promise(net: Network, travel: _Travel) -> list[Diagnostic]:
-    """Sites whose promise no open depot's technician can keep: travel alone takes longer."""
-    staffed = [j for j, d in enumerate(net.depots) if d.technicians > 0]
-    by_depot: dict[int, list[str]] = defaultdict(list)
-    for s in net.sites:
-        if not math.isfinite(s.promise_h) or s.machines == 0:
-            continue
-        if s.technician_time_h < s.promise_h:
-            continue
-        best = min(((travel.technician_h(net.depots[k].name, s.name), k) for k in staffed), default=None)
-        if best is not None and best[0] < s.promise_h:
-            text = (
-                f"{s.name} ({_hours(s.technician_time_h, s.promise_h)} against {s.promise_h:g} h; "
-                f"depot {net.depots[best[1]].name} would take {_hours(best[0], s.promise_h)})"
-            )
-        else:
-            text = f"{s.name} ({_hours(s.technician_time_h, s.promise_h)} against {s.promise_h:g} h)"
-        by_depot[s.depot].append(text)
+def _beyond_promise(scenario: Scenario, net: Network, travel: _Travel) -> list[Diagnostic]:
+    """Sites whose promise their technician cannot keep: travel alone takes longer (one warning per depot)."""
+    nearest = _nearest_staffed(scenario, net, travel)
+    by_depot: dict[int, list[int]] = defaultdict(list)
+    for i, s in enumerate(net.sites):
+        if math.isfinite(s.promise_h) and s.machines > 0 and s.technician_time_h >= s.promise_h:
+            by_depot[s.depot].append(i)
     out = []
-    for j, items in by_depot.items():
-        n = len(items)
+    for j, late in by_depot.items():
+        examples = []
+        for i in late[:EXAMPLES]:
+            s = net.sites[i]
+            text = f"{s.name} ({_hours(s.technician_time_h, s.promise_h)} against {s.promise_h:g} h"
+            best_h, best = nearest(i)
+            if best_h < s.promise_h:  # assigned by name to a depot farther than one that could
+                text += f"; depot {net.depots[best].name} would take {_hours(best_h, s.promise_h)}"
+            examples.append(text + ")")
+        more = f" and {len(late) - EXAMPLES} more" if len(late) > EXAMPLES else ""
         served = sum(1 for s in net.sites if s.depot == j)
-        more = f" and {n - EXAMPLES} more" if n > EXAMPLES else ""
         msg = (
-            f"{n} of its {served} sites cannot be restored within their promise: the technician's travel alone "
-            f"takes longer, so every failure there misses it ({'; '.join(items[:EXAMPLES])}{more})"
+            f"{len(late)} of its {served} sites cannot be restored within their promise: the technician's travel "
+            f"alone takes longer, so every failure there misses it ({'; '.join(examples)}{more})"
         )
         out.append(Diagnostic("beyond-promise", f"depot {net.depots[j].name}", msg))
     return out

@@ -111,6 +111,10 @@ def test_site_beyond_its_promise() -> None:
     assert "(Chengdu-1 (300.0 h against 24 h))" in late.message
     near = minimal("regions=[{name: West, promise_h: 24}]", "sites[Chengdu-1].region=West")
     assert "beyond-promise" not in codes(near)
+    # a site assigned by name to a far depot: the warning says which depot could keep the promise
+    far = load_scenario(DENSE, ["sites[Jinjiang-01].depot=Dongguan"])
+    (late,) = [d for d in codes(far)["beyond-promise"] if d.subject == "depot Dongguan"]
+    assert "(Jinjiang-01 (12.0 h against 8 h; depot Xiamen would take 1.9 h))" in late.message
 
 
 def test_site_at_latitude_zero_longitude_zero() -> None:
