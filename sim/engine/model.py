@@ -287,7 +287,7 @@ class Replication:
             tally.normal_km += site.part_distance_km  # type: ignore[union-attr]
             self._allocated(job, b.depot, now, now + site.part_time_h)  # type: ignore[union-attr]
             return
-        if site is not None and net.policy.lateral:
+        if job is not None and site is not None and net.policy.lateral:
             for lane in site.laterals:
                 other = self.bins[lane.depot][part]
                 if other.on_hand > 0:
@@ -298,7 +298,7 @@ class Replication:
                     tally.lateral_km += lane.distance_km
                     self._allocated(job, lane.depot, now, now + lane.time_h)
                     return
-        if net.policy.emergency and site is not None:
+        if net.policy.emergency and job is not None and site is not None:
             central = self.central
             if central is None or central[part].on_hand > 0:
                 if central is not None:
@@ -424,7 +424,7 @@ class Replication:
             self._schedule_restore(job)
 
     def _schedule_restore(self, job: Job) -> None:
-        start = job.part_t if job.part_t > job.tech_t else job.tech_t  # type: ignore[operator]
+        start: float = job.part_t if job.part_t > job.tech_t else job.tech_t  # type: ignore[operator, assignment]
         self.restores.push(start + job.repair_h, job)
 
     def _restore(self, job: Job) -> None:
