@@ -130,8 +130,9 @@ DECLARED: tuple[KPI, ...] = (
     KPI("inventory_investment", "Inventory investment (base stock)", "money", "",
         "Base stock of depots and central at unit cost (a stock, not a flow).", lambda o, L, p: investment(o, p)),
     KPI("technician_utilisation", "Technician utilisation", "share", "",
-        "Busy technician-hours ÷ (technicians × window hours).",
-        lambda o, L, p: _share(o.technician_busy_h, o.technicians * o.window_h)),
+        "Busy technician-hours ÷ technician-hours on duty (technicians × window hours, unless a hook "
+        "changes the roster).",
+        lambda o, L, p: _share(o.technician_busy_h, o.technician_rostered_h)),
     KPI("customer_downtime_h", "Customer downtime", "machine-h", "lower", "Machine-hours down in the window.",
         lambda o, L, p: o.downtime_h),
     KPI("customer_downtime_cost", "Customer downtime cost", "money", "lower",

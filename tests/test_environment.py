@@ -20,6 +20,7 @@ from sim.engine.agenda import Agenda
 from sim.engine.environment import CalendarEnvironment
 from sim.engine.model import Replication, run_replication
 from sim.engine.records import Restore
+from sim.kpis import evaluate
 from sim.runner import replicate
 from sim.scenario.schema import Scenario
 
@@ -294,6 +295,9 @@ def test_a_hook_closes_a_depot_for_a_week_with_exact_effect() -> None:
     # each job keeps the technician 4 h (1 h there, 2 h repair, 1 h back), whenever it starts
     assert pool.area_busy == pytest.approx(5 * 4.0, abs=1e-9)
     assert rep.outcome().technician_busy_h == pytest.approx(20.0, abs=1e-9)
+    # utilisation is busy hours over hours on duty: the closed week is not idle time
+    assert rep.outcome().technician_rostered_h == pytest.approx(600.0 - CLOSED_FOR_H, abs=1e-9)
+    assert evaluate(net, rep.outcome())["technician_utilisation"] == pytest.approx(20.0 / (600.0 - CLOSED_FOR_H))
     assert rep.outcome().site_downtime_h[0] == pytest.approx(4 * 3.0 + (reopen + 3 - 306.0), abs=1e-9)
 
 

@@ -246,14 +246,26 @@ class Replication:
             self._demand(job, self.bins[site.depot][comp.part])
 
     def _stream_demand(self, _: Any) -> None:
-        i = self._dem_i
-        self._demand(None, self.flat_bins[self._dem_k[i]])
-        i += 1
-        if i == len(self._dem_t):
-            self._dem_t, self._dem_k = self._merge.next_block()  # type: ignore[union-attr]
-            i = 0
+        """Serve the merged demand streams' next arrivals, while they come before anything else.
+
+        An arrival that would be the next entry served anyway is served here at once
+        (``take_turn`` moves the clock), in the very order the calendar would have used;
+        the first one that would not is pushed.
+        """
+        env = self.env
+        demand = self._demand
+        flat_bins = self.flat_bins
+        times, keys, i = self._dem_t, self._dem_k, self._dem_i
+        while True:
+            demand(None, flat_bins[keys[i]])
+            i += 1
+            if i == len(times):
+                times, keys = self._dem_t, self._dem_k = self._merge.next_block()  # type: ignore[union-attr]
+                i = 0
+            if not env.take_turn(times[i]):
+                break
         self._dem_i = i
-        self.calendar.push(self._dem_t[i], self._stream_demand, None)
+        env.push(times[i], self._stream_demand, None)
 
     # ------------------------------------------------------------------ parts
     def _demand(self, job: Job | None, b: Bin) -> None:
@@ -544,6 +556,7 @@ class Replication:
             replenishment_units=t.replenishment_units,
             technician_km=t.technician_km,
             technician_busy_h=sum(p.area_busy for p in self.pools),
+            technician_rostered_h=sum(p.area_rostered for p in self.pools),
         )
 
 

@@ -60,6 +60,7 @@ class Outcome:
     replenishment_units: int  # units ordered by depots on central (one-for-one)
     technician_km: float  # both ways
     technician_busy_h: float  # technician-hours busy (travel, waiting, repair)
+    technician_rostered_h: float  # technician-hours on duty (technicians × window, unless a hook changed them)
 
     @property
     def technicians(self) -> int:
