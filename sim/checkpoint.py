@@ -65,10 +65,10 @@ def _line(k: int, r: int, outcome: Outcome) -> str:
 
 
 class Checkpoint:
-    """The checkpoint of a run in folder ``out``."""
+    """The checkpoint of a run of ``sim command`` in folder ``out``."""
 
-    def __init__(self, out: Path, plan: Sequence[Planned]) -> None:
-        self.out, self.plan = Path(out), list(plan)
+    def __init__(self, out: Path, plan: Sequence[Planned], command: str) -> None:
+        self.out, self.plan, self.command = Path(out), list(plan), command
         self.path = self.out / NAME
         self.kept = 0
         self.synced = 0.0  # time.monotonic() of the last fsync
@@ -87,7 +87,10 @@ class Checkpoint:
 
         The previous run's files (the tool's own) are removed; refuses a folder that is not ours.
         """
-        write_folder(self.out, {"manifest.json": manifest_json, NAME: self.header()}, status=INCOMPLETE, working=(NAME, ERROR_LOG))
+        write_folder(
+            self.out, {"manifest.json": manifest_json, NAME: self.header()},
+            status=INCOMPLETE, working=(NAME, ERROR_LOG), command=self.command,
+        )
 
     def resume(self) -> dict[tuple[int, int], Outcome]:
         """The replications the folder's checkpoint holds (raises OutputError when it cannot be resumed)."""

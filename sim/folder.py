@@ -4,6 +4,8 @@ Every folder ``sim`` writes holds ``sim-files.json``, the list of the files the 
 there with each one's SHA-256. A later write into the same folder
 
 * refuses a folder that is not empty and has no such list (it is not ours);
+* refuses a folder holding another command's results (``sim run --out results/baseline``
+  must not replace the regression baseline that ``sim baseline`` wrote);
 * refuses to overwrite a file the list does not name, or one changed since it was written
   (it is the user's now);
 * replaces the files it writes and removes the files of the previous write that it does
@@ -66,6 +68,7 @@ class FileList:
     files: dict[str, str | None] = field(default_factory=dict)
     pending: dict[str, str] = field(default_factory=dict)
     status: str = COMPLETE
+    command: str | None = None  # the sim command whose results the folder holds (None: not recorded)
 
     def owns(self, folder: Path, name: str) -> bool:
         """Whether ``folder/name`` is as the tool left it (or absent)."""
@@ -81,8 +84,10 @@ class FileList:
         return digest in (self.files.get(name), self.pending.get(name))
 
     def to_json(self) -> str:
-        data: dict[str, Any] = {"about": ABOUT, "written_by": f"sim {__version__}", "status": self.status,
-                                "files": dict(sorted(self.files.items()))}
+        data: dict[str, Any] = {"about": ABOUT, "written_by": f"sim {__version__}", "status": self.status}
+        if self.command is not None:
+            data["command"] = self.command
+        data["files"] = dict(sorted(self.files.items()))
         if self.pending:
             data["pending"] = dict(sorted(self.pending.items()))
         return json.dumps(data, indent=2) + "\n"
@@ -98,11 +103,12 @@ def read_list(folder: Path) -> FileList | None:
         files = {str(k): (None if v is None else str(v)) for k, v in data["files"].items()}
         pending = {str(k): str(v) for k, v in data.get("pending", {}).items()}
         status = str(data.get("status", COMPLETE))
+        command = None if data.get("command") is None else str(data["command"])
         for name in [*files, *pending]:
             check_name(name)  # a list naming ../elsewhere must not steer a deletion out of the folder
     except (OSError, ValueError, KeyError, AttributeError, TypeError) as exc:
         raise OutputError(f"{path} is not a list of files sim wrote ({exc}); move the folder away or choose another --out") from None
-    return FileList(files, pending, status)
+    return FileList(files, pending, status, command)
 
 
 def check_name(name: str) -> None:
@@ -112,11 +118,13 @@ def check_name(name: str) -> None:
         raise ValueError(f"not a file name inside an output folder: {name!r}")
 
 
-def claim(target: Path, names: Iterator[str] | list[str] | tuple[str, ...] = ()) -> FileList:
-    """Check that the tool may write ``names`` into ``target``; return its file list (empty when new).
+def claim(target: Path, names: Iterator[str] | list[str] | tuple[str, ...] = (), command: str | None = None) -> FileList:
+    """Check that ``sim command`` may write ``names`` into ``target``; return its file list (empty when new).
 
-    Raises OutputError naming every file in the way: a file of ``names`` that the tool did
-    not write, and any file the tool wrote there that has been changed since (the user's now).
+    Raises OutputError when the folder holds another command's results (a list without a
+    command, from before it was recorded, is any command's), or naming every file in the
+    way: a file of ``names`` that the tool did not write, and any file the tool wrote there
+    that has been changed since (the user's now).
     """
     target = Path(target)
     if target.exists() and not target.is_dir():
@@ -134,6 +142,12 @@ def claim(target: Path, names: Iterator[str] | list[str] | tuple[str, ...] = ())
         raise OutputError(
             f"refusing to write into {target}/: it is not empty and sim did not write it (it has no {LIST_NAME}); "
             "choose a new or empty folder, e.g. a subfolder of it"
+        )
+    if listed.command is not None and listed.command != command:
+        raise OutputError(
+            f"refusing to write into {target}/: it holds the results of sim {listed.command}, which "
+            f"{'sim ' + command if command else 'this command'} would replace; choose another folder "
+            f"(or move {target}/ away first)"
         )
     problems = []
     root = target.resolve()
@@ -249,18 +263,21 @@ def write_folder(
     *,
     status: str = COMPLETE,
     working: tuple[str, ...] = (),
+    command: str | None = None,
 ) -> None:
     """Write ``files`` (name → content) into folder ``target``, which the tool must own (see the module doc).
 
     Files of the previous write that are not written again are removed (if unchanged).
     ``working`` names files the run itself keeps changing (a checkpoint, an error log): they
-    are listed as the tool's whatever their content. Raises OutputError (exit 2) naming the
-    path when the folder is not ours or cannot be written; nothing is then left behind.
+    are listed as the tool's whatever their content. ``command`` (run, compare, ...) is
+    recorded in the list: a folder holding another command's results is refused. Raises
+    OutputError (exit 2) naming the path when the folder is not ours or cannot be written;
+    nothing is then left behind.
     """
     target = Path(target)
     for name in [*files, *working]:
         check_name(name)
-    old = claim(target, list(files))
+    old = claim(target, list(files), command)
     data = {name: _as_bytes(content) for name, content in files.items()}
     staged: dict[str, Path] = {}
     created: list[Path] = []  # folders this write made, parents first
@@ -271,8 +288,8 @@ def write_folder(
             _makedirs(path.parent, created)
             staged[name] = _stage(path, content)
         hashes = {n: sha256_of(d) for n, d in data.items()}
-        new = FileList({**hashes, **dict.fromkeys(working)}, status=status)
-        transit = FileList({**old.files, **dict.fromkeys(working)}, hashes, status)
+        new = FileList({**hashes, **dict.fromkeys(working)}, status=status, command=command)
+        transit = FileList({**old.files, **dict.fromkeys(working)}, hashes, status, command)
         list_tmp = _stage(target / LIST_NAME, transit.to_json().encode())
     except BaseException as exc:  # nothing replaced yet: leave the folder as it was
         for tmp in staged.values():

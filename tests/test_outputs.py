@@ -41,8 +41,9 @@ def test_a_folder_the_tool_did_not_write_is_refused_and_left_alone(tmp_path: Pat
     assert f"refusing to write into {results}/: it is not empty and sim did not write it" in err
     assert snapshot(results) == before and sorted(p.name for p in results.iterdir()) == ["baseline", "notes.txt"]
     # every verb that writes a folder goes through the same check
-    assert main(["compare", EXAMPLE, EXAMPLE, "--out", str(results), *SHORT]) == 2
-    assert main(["sweep", EXAMPLE, "--param", "open_depots", "--values", "1", "--out", str(results), *SHORT]) == 2
+    for argv in (["compare", EXAMPLE, EXAMPLE], ["sweep", EXAMPLE, "--param", "open_depots", "--values", "1", "2"]):
+        assert main([*argv, "--out", str(results), *SHORT]) == 2
+        assert f"refusing to write into {results}/" in capsys.readouterr().err
     assert snapshot(results) == before
 
 
@@ -67,15 +68,37 @@ def test_rerun_replaces_only_its_own_files(tmp_path: Path, capsys) -> None:
     assert (out / "figures" / "map.png").is_file()
     (out / "my notes.md").write_text("what I concluded")
     (out / "figures" / "my_chart.png").write_bytes(b"PNG of mine")
-    assert main(["run", EXAMPLE, "--out", str(out), *SHORT]) == 0
+    before = snapshot(out)
+    # another command's results are not replaced: a typo in --out must not cost a report
+    assert main(["run", EXAMPLE, "--out", str(out), *SHORT]) == 2
+    assert f"refusing to write into {out}/: it holds the results of sim compare, which sim run would replace" in capsys.readouterr().err
+    assert snapshot(out) == before
+    assert main(["compare", EXAMPLE, EXAMPLE, "--out", str(out), *SHORT, "--seed", "7"]) == 0
     names = set(snapshot(out))
-    # compare's files are gone (they were the tool's and unchanged); run's are there; the user's stay
-    assert "comparison.csv" not in names and "figures/map.png" not in names and "scenarios" not in os.listdir(out)
-    assert {"summary.csv", "replications.csv", "manifest.json", LIST_NAME} <= names
+    assert {"comparison.csv", "figures/map.png", "manifest.json", LIST_NAME} <= names
     assert (out / "my notes.md").read_text() == "what I concluded"
     assert (out / "figures" / "my_chart.png").read_bytes() == b"PNG of mine"
     listed = json.loads((out / LIST_NAME).read_text())
-    assert listed["status"] == "complete" and "my notes.md" not in listed["files"]
+    assert listed["status"] == "complete" and listed["command"] == "compare" and "my notes.md" not in listed["files"]
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 7
+
+
+def test_the_regression_baseline_is_not_replaced_by_a_run(tmp_path: Path, capsys) -> None:
+    """``sim run --out results/baseline`` (the issue's case one level down) leaves the baseline alone."""
+    assert json.loads((ROOT / "results" / "baseline" / LIST_NAME).read_text())["command"] == "baseline"
+    baseline = tmp_path / "baseline"
+    write_folder(baseline, {"manifest.json": "{}\n", "example.csv": "kpi\n"}, command="baseline")
+    before = snapshot(baseline)
+    for argv in (["run", EXAMPLE], ["compare", EXAMPLE, EXAMPLE], ["sweep", EXAMPLE, "--param", "open_depots", "--values", "1", "2"]):
+        assert main([*argv, "--out", str(baseline), *SHORT]) == 2
+        assert "it holds the results of sim baseline" in capsys.readouterr().err
+    assert snapshot(baseline) == before
+    # a list from before commands were recorded is any command's
+    legacy = tmp_path / "legacy"
+    write_folder(legacy, {"a.csv": "a\n"})
+    assert "command" not in json.loads((legacy / LIST_NAME).read_text())
+    write_folder(legacy, {"b.csv": "b\n"}, command="run")
+    assert sorted(os.listdir(legacy)) == ["b.csv", LIST_NAME]
 
 
 def test_changed_or_foreign_files_are_not_overwritten(tmp_path: Path, capsys) -> None:

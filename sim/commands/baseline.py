@@ -38,7 +38,7 @@ def main(args: argparse.Namespace) -> int:
     with executing_for(args, suite.total_replications, "baseline") as (ex, workers, tick):
         runs = run_suite(suite, ex, workers, tick)
     files = baseline_files(suite, runs, message, now_utc())
-    write_folder(folder, files)
+    write_folder(folder, files, command=NAME)
     rows = [
         [r.entry.label, str(len(r.result.rows)), str(r.result.seed), str(len(r.entry.watches)), r.outputs_sha256[:16]]
         for r in runs

@@ -54,6 +54,7 @@ def main(args: argparse.Namespace) -> int:
             "summary.md": markdown_report(result),
             "check.json": dumps_json(json_report(result)),
         },
+        command=NAME,
     )
     print(text_report(result))
     print(f"\nreport written to {out}/ ({', '.join(FILES)})")

@@ -171,11 +171,12 @@ def run_all(
     if out is None:
         with executing_for(args, total, label) as (ex, workers, tick):
             return run_scenarios(scenarios, executor=ex, workers=workers, progress=tick)
-    checkpoint = Checkpoint(out, plan_of(scenarios))
+    command = getattr(args, "command", label)
+    checkpoint = Checkpoint(out, plan_of(scenarios), command)
     if getattr(args, "resume", False):
         finished = checkpoint.resume()
     else:
-        checkpoint.start(dumps_json(incomplete_manifest(getattr(args, "command", label), scenarios, started or now_utc())))
+        checkpoint.start(dumps_json(incomplete_manifest(command, scenarios, started or now_utc())))
         finished = {}
     try:
         with executing_for(args, total, label) as (ex, workers, tick):

@@ -163,7 +163,7 @@ def main(args: argparse.Namespace) -> int:
     kpis = args.kpis or default_kpis(comparison)
     check_kpis(kpis, comparison.names())
     words = verdict(comparison)
-    write_folder(out, output_files(comparison, words, kpis, args.overrides, args.jobs, started, bool(args.resume)))
+    write_folder(out, output_files(comparison, words, kpis, args.overrides, args.jobs, started, bool(args.resume)), command=NAME)
     print(terminal_table(comparison, kpis))
     print()
     for line in words[1:]:

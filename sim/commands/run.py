@@ -45,7 +45,7 @@ def main(args: argparse.Namespace) -> int:
         result, resolved_yaml(scenario), scenario_hash(scenario), started, source_file=str(args.file), jobs=args.jobs,
         resumed=bool(args.resume),
     )
-    write_folder(out, files)
+    write_folder(out, files, command=NAME)
     print(headline(result))
     print(f"\nresults written to {out}/")
     return 0

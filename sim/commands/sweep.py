@@ -199,7 +199,7 @@ def main(args: argparse.Namespace) -> int:
             )
         ),
     }
-    write_folder(out, files)
+    write_folder(out, files, command=NAME)
     for kpi in sweep.kpis:
         print(table(sweep, kpi))
         print()
