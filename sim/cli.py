@@ -4,6 +4,10 @@ Expected failures (bad scenario files, bad options, an output folder that cannot
 written, a closed output pipe) print a clear message and exit 2 without a traceback; a
 statistical regression in ``sim check`` exits 1. SIGTERM is handled like Ctrl-C: the run
 stops, keeps what finished (see docs/outputs.md) and exits 130 (SIGINT) or 143 (SIGTERM).
+
+This module imports only the standard library at load time: the model, numpy and pydantic
+are imported by :func:`main`, so that Ctrl-C while they load (the first second) is handled
+like any other, without a traceback.
 """
 
 from __future__ import annotations
@@ -19,8 +23,6 @@ from types import FrameType, ModuleType
 
 from sim import __version__
 from sim.commands import UsageError
-from sim.runner import RunError
-from sim.scenario.errors import ScenarioError
 
 COMMANDS = ("run", "validate", "compare", "sweep", "check", "baseline")
 
@@ -71,15 +73,20 @@ def _stdout_closed() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """The errors a user causes (bad files, options, output folders): a message and exit 2."""
+    from sim.runner import RunError
+    from sim.scenario.errors import ScenarioError
+
+    return ScenarioError, RunError, UsageError
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
-    args = parser().parse_args(argv)
     try:
         with sigterm_as_interrupt():
+            args = parser().parse_args(argv)  # imports the sub-commands and with them the model
             return int(args._main(args))
-    except (ScenarioError, RunError, UsageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     except BrokenPipeError:
         _stdout_closed()
         print("error: standard output was closed early (broken pipe); the rest of the printout was dropped", file=sys.stderr)
@@ -87,6 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # a file the command reads or writes: name it
         where = f": {exc.filename}" if exc.filename else ""
         print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if not isinstance(exc, _usage_errors()):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
         name = "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"

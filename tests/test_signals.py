@@ -215,3 +215,25 @@ def test_compare_resumed_after_a_failure_writes_the_same_bytes(tmp_path: Path, m
     for name in made:
         if name not in ("manifest.json", "sim-files.json"):
             assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+def test_ctrl_c_while_the_model_loads_is_quiet(tmp_path: Path) -> None:
+    """Ctrl-C in the first second, while numpy, pydantic and the model are imported: no traceback.
+
+    The interrupt is raised by an import hook the moment ``sim.build`` is imported, which is
+    where a real Ctrl-C lands most often.
+    """
+    code = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'sim.build':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from sim.cli import entry\n"
+        f"sys.argv = ['sim', 'run', {EXAMPLE!r}, '--out', 'out']\n"
+        "entry()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert (proc.returncode, proc.stderr) == (130, "interrupted (SIGINT)\n")
+    assert not (tmp_path / "out").exists()
