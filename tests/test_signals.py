@@ -237,3 +237,29 @@ def test_ctrl_c_while_the_model_loads_is_quiet(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=False)
     assert (proc.returncode, proc.stderr) == (130, "interrupted (SIGINT)\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_while_results_are_written_says_resume_writes_them(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Every replication has finished; the interrupt comes while figures and files are made."""
+    from sim.commands import run as run_command
+    from sim.commands import sweep as sweep_command
+
+    out, whole = tmp_path / "out", tmp_path / "whole"
+    args = ["run", EXAMPLE, "-n", "3", "--set", "horizon_h=2000", "--set", "warmup_h=100", "-q"]
+
+    def interrupted(*a, **k):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_command, "run_files", interrupted)
+    monkeypatch.setattr(sweep_command, "figure", interrupted)
+    sweep = ["sweep", EXAMPLE, "--param", "open_depots", "--values", "1", "2", *args[2:]]
+    for argv, folder in ((args, out), (sweep, tmp_path / "sweep")):
+        assert main([*argv, "--out", str(folder)]) == 130
+        note = f"every replication is kept in {folder / 'checkpoint.jsonl'}; run the same command with --resume to write the results"
+        assert capsys.readouterr().err == f"interrupted (SIGINT): {note}\n"
+    monkeypatch.undo()
+    assert len(records(out / "checkpoint.jsonl")) == 3
+    assert main([*args, "--out", str(out), "--resume"]) == 0
+    assert main([*args, "--out", str(whole)]) == 0
+    for name in RESULT_FILES:
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name

@@ -193,3 +193,15 @@ def run_all(
         note = f"{checkpoint.kept} of {total} replications kept in {checkpoint.path}; run the same command with --resume to finish"
         exc.args = (note,)
         raise
+
+
+@contextmanager
+def writing_results(out: Path) -> Iterator[None]:
+    """Around what follows :func:`run_all`: an interrupt while the results are rendered and
+    written says that every replication is kept and ``--resume`` writes them."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        if not exc.args and (out / CHECKPOINT).is_file():
+            exc.args = (f"every replication is kept in {out / CHECKPOINT}; run the same command with --resume to write the results",)
+        raise

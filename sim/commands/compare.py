@@ -14,6 +14,7 @@ from sim.commands.common import (
     check_region_kpis,
     load_for_run,
     run_all,
+    writing_results,
 )
 from sim.compare import (
     Comparison,
@@ -163,7 +164,8 @@ def main(args: argparse.Namespace) -> int:
     kpis = args.kpis or default_kpis(comparison)
     check_kpis(kpis, comparison.names())
     words = verdict(comparison)
-    write_folder(out, output_files(comparison, words, kpis, args.overrides, args.jobs, started, bool(args.resume)), command=NAME)
+    with writing_results(out):
+        write_folder(out, output_files(comparison, words, kpis, args.overrides, args.jobs, started, bool(args.resume)), command=NAME)
     print(terminal_table(comparison, kpis))
     print()
     for line in words[1:]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.commands.common import add_run_options, load_for_run, run_all
+from sim.commands.common import add_run_options, load_for_run, run_all, writing_results
 from sim.kpis import describe, table_kpis
 from sim.output import now_utc, run_files, write_folder
 from sim.scenario.loader import resolved_yaml, scenario_hash
@@ -41,11 +41,12 @@ def main(args: argparse.Namespace) -> int:
     started = now_utc()
     out = Path(args.out) if args.out else Path("results") / scenario.name
     (result,) = run_all([scenario], scenario.name, args, out, started)
-    files = run_files(
-        result, resolved_yaml(scenario), scenario_hash(scenario), started, source_file=str(args.file), jobs=args.jobs,
-        resumed=bool(args.resume),
-    )
-    write_folder(out, files, command=NAME)
+    with writing_results(out):
+        files = run_files(
+            result, resolved_yaml(scenario), scenario_hash(scenario), started, source_file=str(args.file), jobs=args.jobs,
+            resumed=bool(args.resume),
+        )
+        write_folder(out, files, command=NAME)
     print(headline(result))
     print(f"\nresults written to {out}/")
     return 0

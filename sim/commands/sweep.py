@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from sim.commands.common import (
     check_region_kpis,
     check_run_options,
     run_all,
+    writing_results,
 )
 from sim.compare import labels_for, manifest, unit_of
 from sim.kpis import describe
@@ -128,6 +130,41 @@ def figure(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, bytes]:
     return plots.render(fig)
 
 
+def output_files(
+    sweep: Sweep, found: Sequence[BreakEven], args: argparse.Namespace, started: datetime, wall_time_s: float
+) -> dict[str, str | bytes]:
+    """Every file of the output folder."""
+    fig = figure(sweep, found)
+    return {
+        "sweep.csv": sweep_csv(sweep),
+        "sweep_replications.csv": replications_csv(sweep),
+        "break_even.csv": break_even_csv(found),
+        "sweep.json": dumps_json(sweep_json(sweep, found)),
+        "sweep.png": fig["png"],
+        "sweep.svg": fig["svg"],
+        "manifest.json": dumps_json(
+            manifest(
+                started,
+                now_utc(),
+                status="complete",
+                resumed=bool(args.resume),
+                command="sweep",
+                param=args.param,
+                values=list(sweep.texts),
+                seed=sweep.seed,
+                replications=sweep.replications,
+                scenarios=[
+                    {"label": lab, "file": f, "scenario_hashes": [scenario_hash(r.scenario) for r in row]}
+                    for lab, f, row in zip(sweep.labels, sweep.files, sweep.results)
+                ],
+                overrides=list(args.overrides),
+                jobs=args.jobs,
+                wall_time_s=round(wall_time_s, 3),
+            )
+        ),
+    }
+
+
 def main(args: argparse.Namespace) -> int:
     check_kpis(args.kpis)
     check_run_options(args)
@@ -170,36 +207,8 @@ def main(args: argparse.Namespace) -> int:
         replications=n,
     )
     found = all_break_evens(sweep)
-    fig = figure(sweep, found)
-    files: dict[str, str | bytes] = {
-        "sweep.csv": sweep_csv(sweep),
-        "sweep_replications.csv": replications_csv(sweep),
-        "break_even.csv": break_even_csv(found),
-        "sweep.json": dumps_json(sweep_json(sweep, found)),
-        "sweep.png": fig["png"],
-        "sweep.svg": fig["svg"],
-        "manifest.json": dumps_json(
-            manifest(
-                started,
-                now_utc(),
-                status="complete",
-                resumed=bool(args.resume),
-                command="sweep",
-                param=args.param,
-                values=list(sweep.texts),
-                seed=seed,
-                replications=n,
-                scenarios=[
-                    {"label": lab, "file": f, "scenario_hashes": [scenario_hash(r.scenario) for r in row]}
-                    for lab, f, row in zip(sweep.labels, args.files, grid)
-                ],
-                overrides=list(args.overrides),
-                jobs=args.jobs,
-                wall_time_s=round(results[0].wall_time_s, 3),
-            )
-        ),
-    }
-    write_folder(out, files, command=NAME)
+    with writing_results(out):
+        write_folder(out, output_files(sweep, found, args, started, results[0].wall_time_s), command=NAME)
     for kpi in sweep.kpis:
         print(table(sweep, kpi))
         print()
