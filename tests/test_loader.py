@@ -502,3 +502,19 @@ def test_hostile_files_exit_2_on_the_command_line(tmp_path: Path, capsys: pytest
     assert f"{latin1}:1: not UTF-8 text (byte 0xe9 at column 10)" in err and "Traceback" not in err
     assert main(["run", str(DATA / "billion_laughs.yaml"), "--out", str(tmp_path / "never")]) == 2
     assert not (tmp_path / "never").exists()
+
+
+def test_an_unreadable_or_invalid_value_is_one_message(tmp_path: Path) -> None:
+    # a 5,000-digit seed: the reader says it cannot read it, shortened; validation does not add "not an integer"
+    huge = tmp_path / "huge.yaml"
+    huge.write_text((ROOT / "scenarios" / "example.yaml").read_text().replace("seed: 20261124", "seed: " + "9" * 5000))
+    problem = one(problems_of(huge))
+    assert (problem.line, problem.path) == (8, "seed")
+    assert problem.message == (
+        "cannot read value '99999999999999999999…(5,000 characters)': "
+        "Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits"
+    )
+    # an invalid section is one problem, not also every reference into it ("parts lists none")
+    for section in ("parts", "regions"):
+        problem = one(problems_of(ROOT / "scenarios" / "example.yaml", [f"{section}=5"]))
+        assert (problem.override, problem.path, problem.message) == (f"{section}=5", section, "expected a list, got 5")

@@ -36,7 +36,7 @@ from sim.scenario.errors import (
     salvage,
 )
 from sim.scenario.names import NAME_PATTERN, did_you_mean
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, lists_none
 
 __all__ = [
     "SET", "Origin", "Origins", "apply_overrides", "load_scenario", "load_scenario_data", "load_scenarios",
@@ -222,7 +222,9 @@ class _Reader:
             try:
                 return _Node(loader.construct_object(node, deep=True), origin)
             except (yaml.YAMLError, ValueError, TypeError) as e:
-                self.report(origin, path, f"cannot read value {node.value!r}: {getattr(e, 'problem', e)}")
+                shown = node.value if len(node.value) <= 40 else f"{node.value[:20]}…({len(node.value):,} characters)"
+                why = str(getattr(e, "problem", None) or e).split("; use sys.set_int_max_str_digits")[0]  # Python's advice, not the user's
+                self.report(origin, path, f"cannot read value {shown!r}: {why}")
                 return _Node(None, origin)
         if node.tag not in (_MAP, _SEQ):
             self.report(origin, path, f"unsupported YAML tag {node.tag!r}")
@@ -535,7 +537,14 @@ def validate_data(data: Any, origins: Origins | None = None, problems: Sequence[
             cross = [locate(path, message, origins, data) for path, message in partial.problems()] if partial else []
         except Exception:  # a stand-in value tripped a check: the field errors say enough
             cross = []
-    found += field_errors + [c for c in cross if not any(overlaps(c.path, f.path) for f in field_errors)]
+    # a value the reader could not read is one problem, not a second one for the stand-in None
+    field_errors = [f for f in field_errors if not any(p.path and overlaps(p.path, f.path) for p in found)]
+    # nor is an invalid section (``regions: 5``) also every reference into it ("regions lists none")
+    empty = [lists_none(f.path) for f in field_errors if f.path in Scenario.model_fields]
+    found += field_errors + [
+        c for c in cross
+        if not any(overlaps(c.path, f.path) for f in field_errors) and not any(e in c.message for e in empty)
+    ]
     if found or scenario is None:
         raise ScenarioError(merge_alike(found))
     return scenario

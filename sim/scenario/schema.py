@@ -33,13 +33,18 @@ Name = Annotated[
 ]
 
 
+def lists_none(section: str) -> str:
+    """What a reference into an empty ``section`` is told (the section was left out, emptied or is invalid)."""
+    return f"{section} lists none"
+
+
 def unknown(what: str, name: str, known: set[str], section: str) -> str:
     """``unknown region 'Zhejian'; did you mean 'Zhejiang'?`` (the suggestion when one is close).
 
     With nothing known, says that ``section`` lists none (it was left out or emptied).
     """
     if not known:
-        return f"unknown {what} {name!r}: {section} lists none"
+        return f"unknown {what} {name!r}: {lists_none(section)}"
     return f"unknown {what} {name!r}" + did_you_mean(name, sorted(known), n=2)
 
 
