@@ -116,10 +116,11 @@ def test_bad_seed_or_replications_is_refused_without_traceback(tmp_path: Path, c
     assert "Traceback" not in proc.stderr and "--seed must be at least 0 (got -1)" in proc.stderr
     assert main(["run", str(EXAMPLE), "-n", "100001", "--out", str(out), "-q"]) == 2
     assert "--replications must be at most 100,000" in capsys.readouterr().err
-    assert main(["compare", str(EXAMPLE), str(EXAMPLE), "--seed", "-2", "--out", str(out), "-q"]) == 2
-    assert main(["sweep", str(EXAMPLE), "--param", "open_depots", "--values", "1", "--seed", "-2", "--out", str(out), "-q"]) == 2
+    for verb in (["compare", str(EXAMPLE), str(EXAMPLE)], ["sweep", str(EXAMPLE), "--param", "open_depots", "--values", "1", "2"]):
+        assert main([*verb, "--seed", "-2", "--out", str(out), "-q"]) == 2
+        assert "--seed must be at least 0 (got -2)" in capsys.readouterr().err
     for verb in (["run", str(EXAMPLE)], ["compare", str(EXAMPLE), str(EXAMPLE)],
-                 ["sweep", str(EXAMPLE), "--param", "open_depots", "--values", "1"]):
+                 ["sweep", str(EXAMPLE), "--param", "open_depots", "--values", "1", "2"]):
         assert main([*verb, "--jobs", "0", "--out", str(out), "-q"]) == 2
         assert "--jobs must be at least 1 (got 0)" in capsys.readouterr().err
         assert main([*verb, "--jobs", "100000", "--out", str(out), "-q"]) == 2
