@@ -539,15 +539,45 @@ def validate_data(data: Any, origins: Origins | None = None, problems: Sequence[
             cross = []
     # a value the reader could not read is one problem, not a second one for the stand-in None
     field_errors = [f for f in field_errors if not any(p.path and overlaps(p.path, f.path) for p in found)]
-    # nor is an invalid section (``regions: 5``) also every reference into it ("regions lists none")
-    empty = [lists_none(f.path) for f in field_errors if f.path in Scenario.model_fields]
-    found += field_errors + [
-        c for c in cross
-        if not any(overlaps(c.path, f.path) for f in field_errors) and not any(e in c.message for e in empty)
-    ]
+    cross = [c for c in cross if not any(overlaps(c.path, f.path) for f in field_errors)]
+    found += field_errors + _into_empty_sections(cross, {re.split(r"[.\[]", f.path, maxsplit=1)[0] for f in field_errors})
     if found or scenario is None:
         raise ScenarioError(merge_alike(found))
     return scenario
+
+
+def _into_empty_sections(cross: list[Problem], invalid: set[str]) -> list[Problem]:
+    """References into a section that lists nothing, as one problem per section.
+
+    A section left out or emptied (``--set regions=[]``) is one mistake, however many fields
+    name its items: one problem at the section, naming the names and the first fields. For
+    an invalid section (``regions: 5``) its own error says it all: the references are dropped.
+    """
+    out: list[Problem] = []
+    groups: dict[str, list[Problem]] = {}
+    for c in cross:
+        section = next((s for s in Scenario.model_fields if c.message.endswith(f": {lists_none(s)}")), None)
+        if section is None:
+            out.append(c)
+        elif section not in invalid:
+            groups.setdefault(section, []).append(c)
+    for section, refs in groups.items():
+        first = refs[0]
+        prefixes = [r.message[: r.message.rfind(": ")] for r in refs]  # "unknown region 'Zhejiang'"
+        names = dict.fromkeys(x[x.find(" '") + 1 :] if " '" in x else x for x in prefixes)
+        fields = [
+            f"{r.path} (line {r.line})" if r.line is not None and r.file == first.file
+            else f"{r.path} ({r.file}:{r.line})" if r.file and r.file != SET else r.path
+            for r in refs
+        ]
+        more = f" and {len(fields) - 3} more" if len(fields) > 3 else ""
+        many = len(refs) > 1
+        message = (
+            f"none listed (left out or emptied), yet {len(refs)} field{'s' if many else ''} name{'' if many else 's'} "
+            f"one: {', '.join(names)}; {', '.join(fields[:3])}{more}"
+        )
+        out.append(Problem(first.file, first.line, section, message, first.override))
+    return out
 
 
 def _checked(path: str | Path, overrides: Sequence[str], run: bool) -> tuple[Scenario | None, list[Problem]]:
