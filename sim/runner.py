@@ -127,6 +127,15 @@ class Progress:
             self.stream.flush()
 
 
+def check_jobs(jobs: int, scheduler: str | None = None) -> None:
+    """Raise RunError unless ``--jobs`` is at least 1 and, for local processes, at most 4 per CPU."""
+    if jobs < 1:
+        raise RunError(f"--jobs must be at least 1 (got {jobs})")
+    most = 4 * (os.cpu_count() or 1)
+    if jobs > most and not scheduler:  # with fork every worker starts at once: refuse a typo such as -j 1000
+        raise RunError(f"--jobs must be at most {most} (4 per CPU) on this machine (got {jobs}); results do not depend on it")
+
+
 @contextmanager
 def executor_for(jobs: int = 1, scheduler: str | None = None) -> Iterator[Executor | None]:
     """The executor for ``--jobs``/``--scheduler``: None means run in this process."""
@@ -154,11 +163,7 @@ def executor_for(jobs: int = 1, scheduler: str | None = None) -> Iterator[Execut
         finally:
             client.close()
         return
-    if jobs < 1:
-        raise RunError("--jobs must be at least 1")
-    most = 4 * (os.cpu_count() or 1)
-    if jobs > most:  # with fork every worker starts at once: refuse a typo such as -j 1000
-        raise RunError(f"--jobs must be at most {most} (4 per CPU) on this machine (got {jobs}); results do not depend on it")
+    check_jobs(jobs)
     if jobs == 1:
         yield None
         return
@@ -231,7 +236,7 @@ def run_chunk(
     out: list[Outcome] = []
     for r in replications:
         try:
-            out.extend(replicate(net, seed, [r], hooks) if hooks else replicate(net, seed, [r]))  # 3 arguments: no hooks
+            out.extend(replicate(net, seed, [r], hooks))
         except Exception as exc:  # noqa: BLE001 - any failure of the model is reported with its replication
             raise ReplicationFailed(label, r, "".join(traceback.format_exception(exc))) from None
     return out

@@ -134,18 +134,18 @@ def test_resume_refuses_what_it_cannot_finish(tmp_path: Path, capsys) -> None:
         assert (out / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
 
 
-def fail_on_replication_3(net, seed, replications):  # type: ignore[no-untyped-def]
+def fail_on_replication_3(net, seed, replications, hooks=()):  # type: ignore[no-untyped-def]
     """replicate(), except that replication 3 raises (the workers inherit it by fork)."""
     if 3 in replications:
         raise RuntimeError("injected failure in the model")
-    return REAL_REPLICATE(net, seed, replications)
+    return REAL_REPLICATE(net, seed, replications, hooks)
 
 
-def die_on_replication_3(net, seed, replications):  # type: ignore[no-untyped-def]
+def die_on_replication_3(net, seed, replications, hooks=()):  # type: ignore[no-untyped-def]
     """replicate(), except that the process running replication 3 dies at once."""
     if 3 in replications:
         os._exit(9)
-    return REAL_REPLICATE(net, seed, replications)
+    return REAL_REPLICATE(net, seed, replications, hooks)
 
 
 REAL_REPLICATE = runner.replicate

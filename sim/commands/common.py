@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
@@ -18,7 +17,7 @@ from sim.commands import UsageError
 from sim.folder import INCOMPLETE
 from sim.kpis import CATALOGUE, REGION_PREFIX, known
 from sim.output import dumps_json, now_utc, versions
-from sim.runner import RunResult, executing, run_scenarios
+from sim.runner import RunResult, check_jobs, executing, run_scenarios
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 
@@ -65,13 +64,8 @@ def _schema_bound(field: str, which: str) -> int | None:
 
 
 def check_run_options(args: argparse.Namespace) -> None:
-    """Raise UsageError when --seed or --replications is outside what a scenario file allows."""
-    jobs = getattr(args, "jobs", 1)
-    if jobs is not None and jobs < 1:
-        raise UsageError(f"--jobs must be at least 1 (got {jobs})")
-    most = 4 * (os.cpu_count() or 1)
-    if jobs is not None and jobs > most and not getattr(args, "scheduler", None):
-        raise UsageError(f"--jobs must be at most {most} (4 per CPU) on this machine (got {jobs}); results do not depend on it")
+    """Raise UsageError (RunError for --jobs) when --jobs, --seed or --replications is outside what a run allows."""
+    check_jobs(getattr(args, "jobs", 1), getattr(args, "scheduler", None))
     lowest_seed = _schema_bound("seed", "ge")
     if args.seed is not None and lowest_seed is not None and args.seed < lowest_seed:
         raise UsageError(f"--seed must be at least {lowest_seed} (got {args.seed})")
