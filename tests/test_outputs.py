@@ -278,3 +278,13 @@ def test_a_list_or_a_link_cannot_steer_the_tool_out_of_the_folder(tmp_path: Path
     with pytest.raises(OutputError, match=r"figures/map.png leads out of .*out2/ \(through a symbolic link\)"):
         write_folder(out2, {"figures/map.png": b"new png"})
     assert (elsewhere / "map.png").read_bytes() == b"my map"
+
+
+def test_the_default_folder_of_a_run_stays_in_results(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A scenario name with slashes is one folder name under results/, not a path out of it."""
+    text = Path(EXAMPLE).read_text().replace("name: example", "name: a/../../../escaped", 1)
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "s.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path / "work")
+    assert main(["run", "s.yaml", *SHORT]) == 0
+    assert sorted(os.listdir(tmp_path)) == ["work"] and os.listdir(tmp_path / "work" / "results") == ["a_.._.._.._escaped"]

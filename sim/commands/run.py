@@ -39,7 +39,7 @@ def headline(result) -> str:  # type: ignore[no-untyped-def]
 def main(args: argparse.Namespace) -> int:
     (scenario,) = load_for_run([args.file], args)
     started = now_utc()
-    out = Path(args.out) if args.out else Path("results") / scenario.name
+    out = Path(args.out) if args.out else Path("results") / scenario.name.replace("/", "_").replace("\\", "_")  # one folder
     (result,) = run_all([scenario], scenario.name, args, out, started)
     with writing_results(out):
         files = run_files(
