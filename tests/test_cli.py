@@ -6,6 +6,7 @@ import csv
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,15 @@ def test_base_files_validate_for_what_they_hold_and_do_not_run(tmp_path: Path, c
     bad.write_text("name: b\nparts:\n  - {name: p, unit_cost: 1, price: 2}\n")
     assert main(["validate", str(bad)]) == 2
     assert "depots: required field missing" in capsys.readouterr().err
+
+
+def test_a_sweep_of_too_many_values_is_refused_at_once(tmp_path: Path, capsys) -> None:
+    """``--range 1 2 100000000`` (a typo) would build 10^8 variants before running any."""
+    out = tmp_path / "never"
+    sweep = ["sweep", str(EXAMPLE), "--param", "open_depots", "--out", str(out), "-q"]
+    t0 = time.monotonic()
+    assert main([*sweep, "--range", "1", "2", "100000000"]) == 2
+    assert capsys.readouterr().err == "error: --values/--range: at most 1,000 steps (got 100,000,000)\n"
+    assert main([*sweep, "--values", *map(str, range(1001))]) == 2
+    assert capsys.readouterr().err == "error: --values/--range: at most 1,000 values (got 1,001)\n"
+    assert time.monotonic() - t0 < 10 and not out.exists()

@@ -62,13 +62,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_run_options(p)
 
 
+MAX_VALUES = 1000
+"""Most values one sweep takes: each is a whole run (a typo such as ``--range 1 2 100000000`` would never end)."""
+
+
 def _values(args: argparse.Namespace) -> list[tuple[float, str]]:
     try:
         if args.range:
             lo, hi, steps = args.range
+            if int(steps) > MAX_VALUES:
+                raise ValueError(f"at most {MAX_VALUES:,} steps (got {int(steps):,})")
             texts = range_values(float(lo), float(hi), int(steps))
         else:
             texts = args.values
+            if len(texts) > MAX_VALUES:
+                raise ValueError(f"at most {MAX_VALUES:,} values (got {len(texts):,})")
         return parse_values(texts)
     except ValueError as exc:
         raise UsageError(f"--values/--range: {exc}") from exc
