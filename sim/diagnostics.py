@@ -319,7 +319,7 @@ class _Travel:
 # ------------------------------------------------------------------------------ output
 
 
-def format_warnings(variants: Iterable[tuple[Scenario, str]], network: Network | None = None) -> list[str]:
+def format_warnings(variants: Iterable[tuple[Scenario, str]]) -> list[str]:
     """One ``warning: ...`` line per distinct warning over scenarios and their variant labels.
 
     ``variants`` are (scenario, label) pairs; the label ('' for none) says which variant
@@ -330,7 +330,7 @@ def format_warnings(variants: Iterable[tuple[Scenario, str]], network: Network |
     labels: dict[str, list[str]] = defaultdict(list)
     for scenario, label in variants:
         labels[scenario.name].append(label)
-        for d in diagnose(scenario, network):
+        for d in diagnose(scenario):
             found.setdefault((scenario.name, str(d)), []).append(label)
     lines = []
     for (name, text), where in found.items():
