@@ -109,7 +109,7 @@ class Replication:
             for d in net.depots
         ]
 
-        self.calendar = cal = env  # items: cal.push(at, handler, item), or an agenda per handler
+        # every timed item lives in the environment: env.push(at, handler, item), or an agenda per handler
         self.failures = Agenda(env, self._fail)
         self.restores = Agenda(env, self._restore)
         self.returns = Agenda(env, self._technician_back)
@@ -157,7 +157,7 @@ class Replication:
         self._dem_i = 0
         if self._merge is not None:
             self._dem_t, self._dem_k = self._merge.next_block()
-            cal.push(self._dem_t[0], self._stream_demand, None)
+            env.push(self._dem_t[0], self._stream_demand, None)
         if net.warmup_h > 0:
             env.timeout(net.warmup_h).callbacks.append(self._start_window)
         # the user's hooks (docs/model.md, "Extension points"): ordinary SimPy processes and
