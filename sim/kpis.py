@@ -248,9 +248,14 @@ def kpi_row(outcome: Outcome, ledger: Ledger, prices: PriceList) -> dict[str, fl
     return row
 
 
-def evaluate(net: Network, outcome: Outcome) -> dict[str, float]:
-    """The KPI row of an outcome of ``net``: price it into a ledger, then read the KPIs."""
-    prices = PriceList.of(net)
+def evaluate(net: Network, outcome: Outcome, prices: PriceList | None = None) -> dict[str, float]:
+    """The KPI row of an outcome of ``net``: price it into a ledger, then read the KPIs.
+
+    ``prices`` defaults to the network's (:meth:`PriceList.of`); pass it when pricing many
+    outcomes of one network.
+    """
+    if prices is None:
+        prices = PriceList.of(net)
     return kpi_row(outcome, price(outcome, prices), prices)
 
 

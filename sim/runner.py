@@ -42,6 +42,7 @@ import numpy as np
 from sim.build import Network, build
 from sim.engine.model import Hook, Replication
 from sim.kpis import evaluate
+from sim.ledger import PriceList
 from sim.scenario.schema import Scenario
 
 
@@ -94,10 +95,11 @@ def replicate(
     row (:func:`sim.kpis.evaluate`); the restore-time histogram comes along for pooling.
     ``hooks``: the user's model extensions (top-level functions, so that the task pickles).
     """
+    prices = PriceList.of(net)  # one price list for every replication of the network
     out = []
     for r in replications:
         outcome = Replication(net, seed, r, hooks=hooks).run()
-        out.append((evaluate(net, outcome), dict(outcome.restore_hist)))
+        out.append((evaluate(net, outcome, prices), dict(outcome.restore_hist)))
     return out
 
 

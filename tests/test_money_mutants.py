@@ -72,7 +72,6 @@ def ledger_tests(tree: Path) -> subprocess.CompletedProcess[str]:
 def test_the_copy_passes_unmutated(pristine: Path) -> None:
     out = ledger_tests(pristine)
     assert out.returncode == 0, out.stdout[-2000:]
-    assert "/sim/" not in out.stdout  # sanity: nothing failed inside the package
 
 
 @pytest.mark.parametrize("name", list(MUTANTS))

@@ -88,7 +88,7 @@ class Replication:
         # one SimPy environment whose one heap holds SimPy's events and the engine's timed items
         self.env = env = CalendarEnvironment()
         self.trace: list[Any] | None = [] if net.trace else None
-        self.tally = Tally(len(net.regions), len(net.sites), len(net.parts))
+        self.tally = Tally.of(net)
         n_parts = len(net.parts)
         # time-weighted stock levels are summed per part and echelon (all the KPIs need)
         self.depot_levels = [Levels() for _ in range(n_parts)]
@@ -197,8 +197,7 @@ class Replication:
 
     def _start_window(self, _event: Any = None) -> None:
         now = self.env.now
-        net = self.net
-        self.tally = Tally(len(net.regions), len(net.sites), len(net.parts))
+        self.tally = Tally.of(self.net)
         for levels in self.depot_levels + self.central_levels:
             levels.start_window(now)
         for pool in self.pools:

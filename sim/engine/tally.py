@@ -7,6 +7,10 @@ log-spaced histogram whose bins are 0.2% wide, so percentiles are exact to ±0.1
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.build import Network
 
 HIST_FLOOR_H = 1e-3
 YARDSTICKS_H = (4.0, 8.0, 24.0, 48.0)  # fixed restore-time yardsticks, the same for every scenario
@@ -98,6 +102,11 @@ class Tally:
         self.site_perishable = [0] * n_sites
         self.yardstick_known = 0  # outages whose outcome against the yardsticks is known
         self.yardstick_ok = [0] * len(YARDSTICKS_H)
+
+    @classmethod
+    def of(cls, net: Network) -> Tally:
+        """Fresh counters sized for a network's regions, sites and parts."""
+        return cls(len(net.regions), len(net.sites), len(net.parts))
 
     def outage_outcome(self, duration_h: float, promise_h: float, region: int, threshold_h: float, site: int) -> None:
         """Service level, late hours and perishable event of a restored outage."""
