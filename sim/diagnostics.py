@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from sim.build import Network, build, great_circle_km
+from sim.build import Network, _Travel, build
 from sim.scenario.checks import CHECKS
 from sim.scenario.schema import Scenario
 
@@ -48,7 +48,7 @@ class Diagnostic:
 def diagnose(scenario: Scenario, network: Network | None = None) -> list[Diagnostic]:
     """Every warning for a validated scenario (built here unless ``network`` is given)."""
     net = network if network is not None else build(scenario)
-    travel = _Travel(scenario, net)
+    travel = _travel(scenario)
     out: list[Diagnostic] = []
     out += _idle_depots(net)
     out += _unstaffed_nearest(scenario, net, travel)
@@ -57,6 +57,18 @@ def diagnose(scenario: Scenario, network: Network | None = None) -> list[Diagnos
     out += _null_island(scenario, net)
     out += _short_stock(scenario, net)
     return out
+
+
+def _travel(scenario: Scenario) -> _Travel:
+    """The build's travel rule (``travel.table`` if it has the leg, else great-circle distance ×
+    road factor ÷ speed, plus mobilisation) between the scenario's sites and depots.
+
+    The network holds only each site's assigned depot; the checks that ask "could another
+    depot do better?" need the others.
+    """
+    coords: dict[str, tuple[float | None, float | None]] = {s.name: (s.lat, s.lon) for s in scenario.sites}
+    coords.update({d.name: (d.lat, d.lon) for d in scenario.depots})
+    return _Travel(scenario, coords)
 
 
 # ------------------------------------------------------------------------------ rates
@@ -279,41 +291,6 @@ def _short_stock(scenario: Scenario, net: Network) -> list[Diagnostic]:
             )
             out.append(Diagnostic("short-stock", f"central warehouse {scenario.central.name}", msg))
     return out
-
-
-# ------------------------------------------------------------------------------ travel
-
-
-class _Travel:
-    """Technician travel time from any open depot to any site, as the build computes it.
-
-    The network holds only each site's assigned depot; the checks that ask "could another
-    depot do better?" need the others, computed by the documented rule: ``travel.table``
-    if it has the leg, else great-circle distance × road factor ÷ speed, plus mobilisation.
-    """
-
-    def __init__(self, scenario: Scenario, net: Network) -> None:
-        t = scenario.travel
-        self.speed_kmh, self.road, self.mobilisation_h = t.speed_kmh, t.road_factor, t.technician_mobilisation_h
-        self.table: dict[tuple[str, str], float] = {}
-        for leg in t.table:
-            self.table[(leg.origin, leg.to)] = leg.time_h
-            self.table.setdefault((leg.to, leg.origin), leg.time_h)
-        self.coords = {s.name: (s.lat, s.lon) for s in scenario.sites}
-        self.coords.update({d.name: (d.lat, d.lon) for d in scenario.depots})
-        self.cache: dict[tuple[str, str], float] = {}
-
-    def technician_h(self, depot: str, site: str) -> float:
-        """Mobilisation + driving time, hours."""
-        key = (depot, site)
-        if key not in self.cache:
-            if key in self.table:
-                drive = self.table[key]
-            else:
-                (la, oa), (lb, ob) = self.coords[depot], self.coords[site]
-                drive = great_circle_km(la, oa, lb, ob) * self.road / self.speed_kmh
-            self.cache[key] = self.mobilisation_h + drive
-        return self.cache[key]
 
 
 # ------------------------------------------------------------------------------ output
