@@ -298,7 +298,7 @@ def test_baseline_manifest_records_why_when_and_fingerprints(made_baseline: Path
 def test_baseline_will_not_replace_a_foreign_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "keep.txt").write_text("precious")
     assert sim(["baseline", str(SUITE), "--baseline", str(tmp_path), "-m", "oops"]) == 2
-    assert "refusing to replace" in capsys.readouterr().err and (tmp_path / "keep.txt").exists()
+    assert f"refusing to write into {tmp_path}/" in capsys.readouterr().err and (tmp_path / "keep.txt").exists()
 
 
 # --- the suite file ----------------------------------------------------------------------

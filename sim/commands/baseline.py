@@ -11,9 +11,10 @@ from pathlib import Path
 
 from sim.commands import UsageError
 from sim.commands.common import add_executor_options, executing_for
+from sim.folder import claim
 from sim.output import now_utc, write_folder
 from sim.regression.runs import run_suite
-from sim.regression.store import BASELINE_DEFAULT, MANIFEST, baseline_files, ensure_replaceable
+from sim.regression.store import BASELINE_DEFAULT, MANIFEST, baseline_files
 from sim.regression.suite import SUITE_DEFAULT, load_suite
 from sim.table import render
 
@@ -34,7 +35,7 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError('sim baseline rewrites the reference results: say why with --message "..."')
     suite = load_suite(args.suite)
     folder = Path(args.baseline)
-    ensure_replaceable(folder, MANIFEST)
+    claim(folder, [MANIFEST, *(s.csv_name for s in suite.scenarios)], NAME)  # before the run, as write_folder will
     with executing_for(args, suite.total_replications, "baseline") as (ex, workers, tick):
         runs = run_suite(suite, ex, workers, tick)
     files = baseline_files(suite, runs, message, now_utc())

@@ -10,10 +10,11 @@ import argparse
 from pathlib import Path
 
 from sim.commands.common import add_executor_options, executing_for
+from sim.folder import claim
 from sim.output import dumps_json, write_folder
 from sim.regression.report import json_report, junit_report, markdown_report, text_report
 from sim.regression.runs import run_suite
-from sim.regression.store import BASELINE_DEFAULT, ensure_replaceable, read_baseline
+from sim.regression.store import BASELINE_DEFAULT, read_baseline
 from sim.regression.suite import SUITE_DEFAULT, load_suite
 from sim.regression.verdict import check
 
@@ -43,7 +44,7 @@ def main(args: argparse.Namespace) -> int:
         suite = suite.with_seed(args.seed)
     baseline = read_baseline(args.baseline, suite)
     out = Path(args.out)
-    ensure_replaceable(out, FILES[0])
+    claim(out, FILES, NAME)  # before the run: a folder that is not check's is refused at once
     with executing_for(args, suite.total_replications, "check") as (ex, workers, tick):
         runs = run_suite(suite, ex, workers, tick)
     result = check(suite, baseline, runs, args.strict_exact)

@@ -76,12 +76,6 @@ def baseline_files(suite: Suite, runs: Sequence[ScenarioRun], message: str, crea
     return files
 
 
-def ensure_replaceable(folder: Path, marker: str) -> None:
-    """Refuse to replace an existing, non-empty folder that lacks ``marker`` (not one of ours)."""
-    if folder.is_dir() and any(folder.iterdir()) and not (folder / marker).is_file():
-        raise RunError(f"refusing to replace {folder}/: it is not empty and has no {marker}; choose another folder")
-
-
 # ---- reading --------------------------------------------------------------------------
 
 
