@@ -49,13 +49,14 @@ def diagnose(scenario: Scenario, network: Network | None = None) -> list[Diagnos
     """Every warning for a validated scenario (built here unless ``network`` is given)."""
     net = network if network is not None else build(scenario)
     travel = _travel(scenario)
+    rates = _failure_rates(net)
     out: list[Diagnostic] = []
     out += _idle_depots(net)
     out += _unstaffed_nearest(scenario, net, travel)
-    out += _technician_load(scenario, net)
+    out += _technician_load(net, rates)
     out += _beyond_promise(scenario, net, travel)
     out += _null_island(scenario, net)
-    out += _short_stock(scenario, net)
+    out += _short_stock(scenario, net, rates)
     return out
 
 
@@ -74,7 +75,10 @@ def _travel(scenario: Scenario) -> _Travel:
 # ------------------------------------------------------------------------------ rates
 
 
-def _failure_rates(net: Network) -> tuple[list[float], list[float], dict[tuple[int, int], float]]:
+Rates = tuple[list[float], list[float], dict[tuple[int, int], float]]
+
+
+def _failure_rates(net: Network) -> Rates:
     """(failures per hour per site, mean repair hours per failure per site, part demands per hour by (depot, part))."""
     rate = [0.0] * len(net.sites)
     repair = [0.0] * len(net.sites)  # Σ rate × mean repair, divided below
@@ -172,9 +176,9 @@ def _unstaffed_nearest(scenario: Scenario, net: Network, travel: _Travel) -> lis
     return out
 
 
-def _technician_load(scenario: Scenario, net: Network) -> list[Diagnostic]:
+def _technician_load(net: Network, rates: Rates) -> list[Diagnostic]:
     """Depots whose offered technician load (failures × busy time per visit ÷ technicians) is at least one."""
-    rate, repair, _ = _failure_rates(net)
+    rate, repair, _ = rates
     on_failure = not net.policy.technician_with_part
     failures = [0.0] * len(net.depots)
     busy = [0.0] * len(net.depots)  # Σ rate × busy hours per visit
@@ -259,9 +263,9 @@ def _null_island(scenario: Scenario, net: Network) -> list[Diagnostic]:
     return out
 
 
-def _short_stock(scenario: Scenario, net: Network) -> list[Diagnostic]:
+def _short_stock(scenario: Scenario, net: Network, rates: Rates) -> list[Diagnostic]:
     """Parts whose base stock is below the expected demand over one replenishment lead time (one warning per part)."""
-    _, _, demand = _failure_rates(net)
+    _, _, demand = rates
     out = []
     for p, part in enumerate(net.parts):
         short = []
