@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.runner import RunError, executor_for, run_scenarios
+from sim.runner import RunError, check_jobs, executor_for, run_scenarios
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
@@ -61,9 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("-j", "--jobs", type=int, default=1)
     p.add_argument("--kpis", nargs="+", default=["customer_total_cost", "customer_downtime_cost", "maker_profit", "restore_time_mean_h"])
     args = p.parse_args(argv)
-    if args.replications < 2 or args.jobs < 1 or (args.seed is not None and args.seed < 0):
-        p.error("-n must be at least 2, --jobs at least 1, --seed at least 0")
+    if args.replications < 2 or (args.seed is not None and args.seed < 0):
+        p.error("-n must be at least 2, --seed at least 0")
     try:
+        check_jobs(args.jobs)  # the commands' rule, before the files are read
         a, b = load_scenario(args.a), load_scenario(args.b)
         seed = args.seed if args.seed is not None else a.seed
         ratios = crn_variance_ratios(a, b, args.kpis, args.replications, seed, args.jobs)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from sim.regression.study import StudyResult, false_alarm_study, study_text
 from sim.regression.suite import SUITE_DEFAULT, load_suite
-from sim.runner import RunError
+from sim.runner import RunError, check_jobs
 from sim.scenario.errors import ScenarioError
 
 
@@ -24,11 +24,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--first-seed", type=int, default=1, help="seeds used: first-seed .. first-seed + 2*trials - 1")
     p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes")
     args = p.parse_args(argv)
-    if args.trials < 1 or args.jobs < 1 or args.first_seed < 0:
-        p.error("--trials and --jobs must be at least 1, --first-seed at least 0")
+    if args.trials < 1 or args.first_seed < 0:
+        p.error("--trials must be at least 1, --first-seed at least 0")
     try:
+        check_jobs(args.jobs)  # the commands' rule, before the suite is read
         suite = load_suite(args.suite)
-    except ScenarioError as e:
+    except (ScenarioError, RunError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
