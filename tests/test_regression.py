@@ -354,3 +354,11 @@ def test_suite_with_anchors_and_overridden_merged_keys_loads(tmp_path: Path) -> 
     path.write_text(path.read_text().replace("    seed: 12\n", "    seed: 12\n    seed: 13\n"))
     with pytest.raises(SuiteError, match=r"suite.yaml:11: scenarios\[second\]\.seed: duplicate key 'seed' \(first at line 10\)"):
         load_suite(path)
+
+
+def test_false_alarm_study_refuses_bad_jobs_before_reading_the_suite(capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.regression.__main__ import main as study_main
+
+    assert study_main([str(DATA / "missing.yaml"), "--false-alarm-study", "--jobs", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--jobs must be at least 1 (got 0)" in err and "missing.yaml" not in err
