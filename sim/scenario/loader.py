@@ -75,12 +75,12 @@ def read_text(file: str) -> tuple[str | None, Problem | None]:
         return None, Problem(file, line, "", f"not UTF-8 text (byte 0x{raw[e.start]:02x} at column {column}); save the file as UTF-8")
 
 
-def _expanded_size(root: yaml.Node) -> tuple[int, int, yaml.Node | None, str]:
-    """(values written, values once aliases are expanded, node at fault, why) of a composed YAML tree.
+def _refusal(root: yaml.Node) -> tuple[yaml.Node, str] | None:
+    """(node at fault, why) when a composed YAML tree must not be built, else None.
 
-    Counts without expanding: a node reached again through an alias counts its memoised
-    size. Stops early at a recursive alias, at :data:`MAX_DEPTH` or once the expansion
-    passes :data:`MAX_ALIAS_VALUES`.
+    Counts the values written and the values once aliases are expanded, without expanding:
+    a node reached again through an alias counts its memoised size. Refuses a recursive
+    alias, nesting deeper than :data:`MAX_DEPTH` and an expansion past :data:`MAX_ALIAS_VALUES`.
     """
     sizes: dict[int, int] = {}
     written = 0
@@ -109,10 +109,10 @@ def _expanded_size(root: yaml.Node) -> tuple[int, int, yaml.Node | None, str]:
         return total
 
     try:
-        total = size(root, 0)
+        size(root, 0)
     except _Refused as r:
-        return written, -1, r.node, r.why
-    return written, total, None, ""
+        return r.node, r.why
+    return None
 
 
 class _Refused(Exception):
@@ -191,8 +191,9 @@ class _Reader:
                 what = "empty" if node is None else kinds.get(type(node), f"tagged {node.tag}")
                 self.report(Origin(file, line), (), f"top level must be a mapping of keys to values, not {what}", True)
                 return None
-            _, _, fault, why = _expanded_size(node)
-            if fault is not None:
+            refused = _refusal(node)
+            if refused is not None:
+                fault, why = refused
                 self.report(Origin(file, fault.start_mark.line + 1), (), why, True)
                 return None
             return self.build(loader, node, Origin(file, node.start_mark.line + 1), ())
@@ -444,8 +445,9 @@ def _read_value(raw: str) -> tuple[Any, str | None]:
     reader, loader = _Reader(), _YAML_LOADER(raw)
     try:
         node = loader.get_single_node()
-        if node is not None and _expanded_size(node)[2] is not None:
-            return None, _expanded_size(node)[3]
+        refused = _refusal(node) if node is not None else None
+        if refused is not None:
+            return None, refused[1]
         built = reader.build(loader, node, Origin(SET, None), ()) if node is not None else _Node(None, Origin(SET, None))
     except yaml.YAMLError as e:
         return None, f"cannot read the value as YAML: {getattr(e, 'problem', None) or ' '.join(str(e).split())}"
