@@ -77,11 +77,6 @@ class Checkpoint:
         """The first line: format and plan."""
         return json.dumps({"checkpoint": FORMAT, "plan": [asdict(p) for p in self.plan]}) + "\n"
 
-    @property
-    def total(self) -> int:
-        """Replications of the whole run."""
-        return sum(p.replications for p in self.plan)
-
     def start(self, manifest_json: str) -> None:
         """Claim the folder for a new run: an incomplete manifest and an empty checkpoint.
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
-from sim.folder import COMPLETE, OutputError, write_file, write_folder  # noqa: F401  (the one route for output folders)
+from sim.folder import COMPLETE, write_folder  # noqa: F401  (write_folder: the one route for output folders)
 from sim.runner import RunResult
 from sim.stats import summarize
 
