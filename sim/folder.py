@@ -30,7 +30,7 @@ import os
 import re
 import secrets
 import signal
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -118,7 +118,7 @@ def check_name(name: str) -> None:
         raise ValueError(f"not a file name inside an output folder: {name!r}")
 
 
-def claim(target: Path, names: Iterator[str] | list[str] | tuple[str, ...] = (), command: str | None = None) -> FileList:
+def claim(target: Path, names: Iterable[str] = (), command: str | None = None) -> FileList:
     """Check that ``sim command`` may write ``names`` into ``target``; return its file list (empty when new).
 
     Raises OutputError when the folder holds another command's results (a list without a
@@ -277,7 +277,7 @@ def write_folder(
     target = Path(target)
     for name in [*files, *working]:
         check_name(name)
-    old = claim(target, list(files), command)
+    old = claim(target, files, command)
     data = {name: _as_bytes(content) for name, content in files.items()}
     staged: dict[str, Path] = {}
     created: list[Path] = []  # folders this write made, parents first

@@ -12,7 +12,12 @@ from pathlib import Path
 from sim.commands.common import add_executor_options, executing_for
 from sim.folder import claim
 from sim.output import dumps_json, write_folder
-from sim.regression.report import json_report, junit_report, markdown_report, text_report
+from sim.regression.report import (
+    json_report,
+    junit_report,
+    markdown_report,
+    text_report,
+)
 from sim.regression.runs import run_suite
 from sim.regression.store import BASELINE_DEFAULT, read_baseline
 from sim.regression.suite import SUITE_DEFAULT, load_suite
