@@ -61,12 +61,12 @@ MAX_DEPTH = 64
 """Deepest nesting of mappings and lists accepted; a scenario needs fewer than 10 levels."""
 
 
-def read_text(file: str) -> tuple[str | None, Problem | None]:
-    """The text of a UTF-8 file, or the reason it cannot be read (with the line of a bad byte)."""
+def read_text(file: str, what: str = "file") -> tuple[str | None, Problem | None]:
+    """The text of a UTF-8 file, or the reason it cannot be read (``cannot read {what}: ...``, or the line of a bad byte)."""
     try:
         raw = Path(file).read_bytes()
     except OSError as e:
-        return None, Problem(file, None, "", f"cannot read: {e.strerror or e}")
+        return None, Problem(file, None, "", f"cannot read {what}: {e.strerror or e}")
     try:
         return raw.decode("utf-8", errors="strict").removeprefix("\ufeff"), None
     except UnicodeDecodeError as e:
@@ -154,14 +154,13 @@ class _Reader:
             names = " -> ".join([*(shown for _, shown in chain), file])
             self.report(at, ("extends",), f"cycle: {names}", fatal=True)
             return None
-        text, trouble = read_text(file)
+        text, trouble = read_text(file, "scenario file" if at is None else file)
         if text is None:
             assert trouble is not None
             if at is None or trouble.line is not None:
-                reason = trouble.message.replace("cannot read:", "cannot read scenario file:")
-                self.report(Origin(file, trouble.line), (), reason, fatal=True)
+                self.report(Origin(file, trouble.line), (), trouble.message, fatal=True)
             else:
-                self.report(at, ("extends",), trouble.message.replace("cannot read:", f"cannot read {file}:"), fatal=True)
+                self.report(at, ("extends",), trouble.message, fatal=True)
             return None
         root = self.parse(file, text)
         if root is None:
@@ -492,10 +491,10 @@ def read_yaml(path: str | Path, what: str = "file") -> tuple[Any, Origins, list[
     bombs. ``what`` names the file in the message when it cannot be read ("cannot read suite file: ...").
     """
     file = str(path)
-    text, trouble = read_text(file)
+    text, trouble = read_text(file, what)
     if text is None:
         assert trouble is not None
-        return None, {}, [Problem(file, trouble.line, "", trouble.message.replace("cannot read:", f"cannot read {what}:"))]
+        return None, {}, [trouble]
     reader = _Reader()
     root = reader.parse(file, text)
     origins: Origins = {}
