@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, TypeGuard, TypeVar, Union, get_args,
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from sim.scenario.names import NAME_PATTERN
+from sim.scenario.names import is_name
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -27,7 +27,6 @@ SET = "--set"
 """The pseudo file name of command-line overrides."""
 
 _PLAIN_KEY = re.compile(r"^[^\s.\[\]=][^.\[\]=]*$")
-_ITEM_NAME = re.compile(NAME_PATTERN)
 
 
 class Named(str):
@@ -91,7 +90,7 @@ def format_path(path: Iterable[str | int]) -> str:
 def item_name(item: Any, siblings: Iterable[Any] = ()) -> Named | None:
     """The name a list item is shown by: its ``name``, if a valid name unique among ``siblings``."""
     name = item.get("name") if isinstance(item, dict) else None
-    if not isinstance(name, str) or not _ITEM_NAME.match(name):
+    if not is_name(name):
         return None
     if sum(1 for s in siblings if isinstance(s, dict) and s.get("name") == name) > 1:
         return None

@@ -35,7 +35,7 @@ from sim.scenario.errors import (
     overlaps,
     salvage,
 )
-from sim.scenario.names import NAME_PATTERN, did_you_mean
+from sim.scenario.names import did_you_mean, is_name
 from sim.scenario.schema import Scenario, lists_none
 
 __all__ = [
@@ -48,7 +48,6 @@ Origins = dict[DataPath, Origin]
 _MAP, _SEQ, _MERGE = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:merge"
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser where PyYAML has it (about 13× faster on the case-study market; same nodes and marks)."""
-_NAME = re.compile(NAME_PATTERN)
 
 MAX_ALIAS_VALUES = 100_000
 """How many values YAML aliases (``*anchor``) may add to a file once expanded.
@@ -283,7 +282,7 @@ class _Reader:
             fields = dict(entry.value)
             delete = fields.pop("delete", None)
             name = fields["name"].value
-            label: str | int = Named(name) if isinstance(name, str) and _NAME.match(name) else j
+            label: str | int = Named(name) if is_name(name) else j
             found = next((i for i, item in enumerate(items) if item.value["name"].value == name), None)
             if delete is not None and not isinstance(delete.value, bool):
                 self.report(delete.origin, (*path, label, "delete"), "delete must be true or false")
@@ -310,7 +309,7 @@ def _item_labels(nodes: list[yaml.Node]) -> list[str | int]:
         if isinstance(v, yaml.MappingNode):
             for k, val in v.value:
                 if isinstance(k, yaml.ScalarNode) and k.value == "name" and isinstance(val, yaml.ScalarNode):
-                    name = val.value if val.tag == "tag:yaml.org,2002:str" and _NAME.match(val.value) else None
+                    name = val.value if val.tag == "tag:yaml.org,2002:str" and is_name(val.value) else None
         names.append(name)
     return [Named(n) if n is not None and names.count(n) == 1 else i for i, n in enumerate(names)]
 

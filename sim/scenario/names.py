@@ -9,7 +9,13 @@ from collections.abc import Iterable
 NAME_PATTERN = r"^[^\s\[\]=*.]([^\[\]=*]*[^\s\[\]=*])?$"
 """What a name may look like: it can be written as ``sites[NAME]`` in a ``--set`` path."""
 
+_NAME = re.compile(NAME_PATTERN)
 _NUMBER = re.compile(r"\d+")
+
+
+def is_name(text: object) -> bool:
+    """True if ``text`` is a string that :data:`NAME_PATTERN` accepts."""
+    return isinstance(text, str) and _NAME.match(text) is not None
 
 
 def _normal(name: str) -> str:
