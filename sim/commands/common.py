@@ -16,7 +16,7 @@ from sim.checkpoint import Checkpoint, plan_of
 from sim.commands import UsageError
 from sim.folder import INCOMPLETE
 from sim.kpis import CATALOGUE, REGION_PREFIX, known
-from sim.output import dumps_json, now_utc, versions
+from sim.output import dumps_json, versions
 from sim.runner import RunResult, check_jobs, executing, run_scenarios
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
@@ -148,29 +148,20 @@ def incomplete_manifest(command: str, scenarios: Sequence[Scenario], started: da
     }
 
 
-def run_all(
-    scenarios: Sequence[Scenario],
-    label: str,
-    args: argparse.Namespace,
-    out: Path | None = None,
-    started: datetime | None = None,
-) -> list[RunResult]:
+def run_all(scenarios: Sequence[Scenario], label: str, args: argparse.Namespace, out: Path, started: datetime) -> list[RunResult]:
     """Run every scenario with its own seed and replications on the executor of the options.
 
-    With ``out`` the run keeps a checkpoint there (``--resume`` starts from it): the folder
-    is claimed first (refused when it is not the tool's), finished replications are saved as
+    The run keeps a checkpoint in ``out`` (``--resume`` starts from it): the folder is
+    claimed first (refused when it is not the tool's), finished replications are saved as
     they finish and a failing replication's traceback goes to ``error.log`` beside them.
+    ``label`` names the run on the progress line.
     """
     total = sum(sc.replications for sc in scenarios)
-    if out is None:
-        with executing_for(args, total, label) as (ex, workers, tick):
-            return run_scenarios(scenarios, executor=ex, workers=workers, progress=tick)
-    command = getattr(args, "command", label)
-    checkpoint = Checkpoint(out, plan_of(scenarios), command)
-    if getattr(args, "resume", False):
+    checkpoint = Checkpoint(out, plan_of(scenarios), args.command)
+    if args.resume:
         finished = checkpoint.resume()
     else:
-        checkpoint.start(dumps_json(incomplete_manifest(command, scenarios, started or now_utc())))
+        checkpoint.start(dumps_json(incomplete_manifest(args.command, scenarios, started)))
         finished = {}
     try:
         with executing_for(args, total, label) as (ex, workers, tick):
