@@ -104,8 +104,7 @@ class Lognormal(Model):
 
     @model_validator(mode="after")
     def _computable(self) -> "Lognormal":
-        if not (0.0 < self.cv * self.cv < math.inf and 0.0 < self.mean * self.cv * self.cv < math.inf):
-            raise ValueError(f"cv {self.cv:g} is out of the range a lognormal can be computed with")
+        _check_cv(self.mean, self.cv, "a lognormal")
         return self
 
 
@@ -118,9 +117,14 @@ class Gamma(Model):
 
     @model_validator(mode="after")
     def _computable(self) -> "Gamma":
-        if not (0.0 < self.cv * self.cv < math.inf and 0.0 < self.mean * self.cv * self.cv < math.inf):
-            raise ValueError(f"cv {self.cv:g} is out of the range a gamma can be computed with")
+        _check_cv(self.mean, self.cv, "a gamma")
         return self
+
+
+def _check_cv(mean: float, cv: float, family: str) -> None:
+    """Raise ValueError when cv² or mean × cv² (the parameters' scale) leaves floating-point range."""
+    if not (0.0 < cv * cv < math.inf and 0.0 < mean * cv * cv < math.inf):
+        raise ValueError(f"cv {cv:g} is out of the range {family} can be computed with")
 
 
 class Deterministic(Model):
