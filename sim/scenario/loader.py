@@ -540,10 +540,15 @@ def validate_data(data: Any, origins: Origins | None = None, problems: Sequence[
     # a value the reader could not read is one problem, not a second one for the stand-in None
     field_errors = [f for f in field_errors if not any(p.path and overlaps(p.path, f.path) for p in found)]
     cross = [c for c in cross if not any(overlaps(c.path, f.path) for f in field_errors)]
-    found += field_errors + _into_empty_sections(cross, {re.split(r"[.\[]", f.path, maxsplit=1)[0] for f in field_errors})
+    found += field_errors + _into_empty_sections(cross, {_section(f.path) for f in field_errors})
     if found or scenario is None:
         raise ScenarioError(merge_alike(found))
     return scenario
+
+
+def _section(path: str) -> str:
+    """The top-level section of a shown path: ``sites`` of ``sites[Chengdu-01].lat``."""
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
 
 
 def _into_empty_sections(cross: list[Problem], invalid: set[str]) -> list[Problem]:
@@ -594,7 +599,7 @@ def _checked(path: str | Path, overrides: Sequence[str], run: bool) -> tuple[Sce
         if not base:
             return None, exc.problems
         absent = set(Scenario.model_fields) - set(data)
-        return None, [p for p in exc.problems if re.split(r"[.\[]", p.path, maxsplit=1)[0] not in absent]
+        return None, [p for p in exc.problems if _section(p.path) not in absent]
 
 
 def _blame(path: str | Path, overrides: Sequence[str], problems: list[Problem], run: bool) -> list[Problem]:
