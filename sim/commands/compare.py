@@ -26,7 +26,7 @@ from sim.compare import (
     terminal_table,
     verdict,
 )
-from sim.output import dumps_json, now_utc, replications_csv, write_folder
+from sim.output import COMPLETE, dumps_json, now_utc, replications_csv, write_folder
 from sim.report import Figure, compare_report
 from sim.scenario.loader import resolved_yaml, scenario_hash
 
@@ -118,7 +118,7 @@ def output_files(
     man = manifest(
         started,
         now_utc(),
-        status="complete",
+        status=COMPLETE,
         resumed=resumed,
         command="compare",
         seed=comparison.seed,

@@ -8,6 +8,7 @@ from pathlib import Path
 from sim.commands.common import add_run_options, load_for_run, run_all, writing_results
 from sim.kpis import describe, table_kpis
 from sim.output import now_utc, run_files, write_folder
+from sim.runner import RunResult
 from sim.scenario.loader import resolved_yaml, scenario_hash
 from sim.stats import summarize
 from sim.table import number, render
@@ -22,7 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_run_options(p)
 
 
-def headline(result) -> str:  # type: ignore[no-untyped-def]
+def headline(result: RunResult) -> str:
     """The headline KPIs as a table: mean ± 95% half-width."""
     rows = []
     for k in table_kpis(result.kpis):

@@ -21,7 +21,7 @@ from sim.commands.common import (
 )
 from sim.compare import labels_for, manifest, unit_of
 from sim.kpis import describe
-from sim.output import dumps_json, now_utc, write_folder
+from sim.output import COMPLETE, dumps_json, now_utc, write_folder
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import SET, scenario_hash
 from sim.sweep import (
@@ -154,7 +154,7 @@ def output_files(
             manifest(
                 started,
                 now_utc(),
-                status="complete",
+                status=COMPLETE,
                 resumed=bool(args.resume),
                 command="sweep",
                 param=args.param,
