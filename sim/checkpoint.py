@@ -21,6 +21,7 @@ from typing import Any
 from sim.folder import (
     INCOMPLETE,
     OutputError,
+    claim,
     read_list,
     signals_held,
     write_file,
@@ -94,6 +95,7 @@ class Checkpoint:
             if listed is not None and listed.status != INCOMPLETE:
                 raise OutputError(f"{self.out}/ holds a finished run: nothing to resume (run without --resume to redo it)")
             raise OutputError(f"nothing to resume in {self.out}/: it holds no {NAME} of an interrupted run")
+        claim(self.out, command=self.command)  # before the run, what the final write would refuse (a file changed since)
         try:
             lines = self.path.read_text(encoding="utf-8").splitlines(keepends=True)
         except (OSError, UnicodeDecodeError) as exc:

@@ -263,3 +263,18 @@ def test_ctrl_c_while_results_are_written_says_resume_writes_them(tmp_path: Path
     assert main([*args, "--out", str(whole)]) == 0
     for name in RESULT_FILES:
         assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+def test_resume_refuses_at_once_a_folder_whose_files_changed(tmp_path: Path) -> None:
+    """What the final write would refuse after the whole run is refused before it."""
+    from sim.checkpoint import Checkpoint, plan_of
+    from sim.folder import OutputError
+    from sim.scenario.loader import load_scenario
+
+    out = tmp_path / "out"
+    checkpoint = Checkpoint(out, plan_of([load_scenario(Path(EXAMPLE))]), "run")
+    checkpoint.start('{"status": "incomplete"}\n')
+    assert Checkpoint(out, checkpoint.plan, "run").resume() == {}
+    (out / "manifest.json").write_text("mine now\n")
+    with pytest.raises(OutputError, match=r"manifest.json was changed since sim wrote it"):
+        Checkpoint(out, checkpoint.plan, "run").resume()
