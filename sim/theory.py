@@ -26,6 +26,8 @@ __all__ = [
     "negbin_base_stock",
     "machine_repairman",
     "metric",
+    "erlang_loss",
+    "central_resupply_mean",
 ]
 
 _TAIL_RTOL = 1e-18  # stop summing survival terms once they are this small relative to the sum
@@ -63,6 +65,7 @@ class MetricResult:
     depots: tuple[BaseStockResult, ...]
     depot_resupply_mean: tuple[float, ...]
     depot_pipeline_variance: tuple[float, ...]
+    central_demand_rate: float = 0.0  # lambda0: depot orders reaching central (repairs at depots excluded)
 
 
 def _check_stock(base_stock: int) -> int:
@@ -187,6 +190,43 @@ def machine_repairman(
     )
 
 
+def central_resupply_mean(
+    condemnation_share: float, return_mean: float, central_repair_mean: float, procurement_mean: float
+) -> float:
+    """Mean resupply time of the central warehouse for a unit sent to it (Sherbrooke's repair mix).
+
+    A carcass returned to central is repaired there (return + repair time) unless it is
+    condemned (share c), when a new unit is procured: T0 = (1-c)(return + D) + c·P.
+    A consumable part is c = 1: T0 = P.
+    """
+    c = float(condemnation_share)
+    if not 0.0 <= c <= 1.0:
+        raise ValueError("condemnation_share must be in [0, 1]")
+    if min(return_mean, central_repair_mean, procurement_mean) < 0:
+        raise ValueError("times must be >= 0")
+    if c == 1.0:
+        return float(procurement_mean)
+    return (1.0 - c) * (return_mean + central_repair_mean) + c * procurement_mean
+
+
+def erlang_loss(rate: float, mean_lead_time: float, base_stock: int) -> float:
+    """Share of demands that find no stock when stock-outs are lost to the location (Erlang B).
+
+    A base-stock location whose stock-outs are served elsewhere (an emergency shipment)
+    and not reordered is an M/G/S/S loss system: the units out are the busy servers, and by
+    insensitivity P(all S out) = B(S, a), a = rate x mean lead time, for any lead-time law.
+    Computed by the stable recursion B(k) = a B(k-1) / (k + a B(k-1)), B(0) = 1.
+    """
+    s = _check_stock(base_stock)
+    if rate < 0 or mean_lead_time < 0:
+        raise ValueError("rate and mean_lead_time must be >= 0")
+    a = rate * mean_lead_time
+    b = 1.0
+    for k in range(1, s + 1):
+        b = a * b / (k + a * b)
+    return b
+
+
 def metric(
     depot_rates: Sequence[float],
     depot_transport_means: Sequence[float],
@@ -194,30 +234,46 @@ def metric(
     central_lead_time_mean: float,
     central_base_stock: int | None,
     method: Literal["metric", "vari-metric"] = "metric",
+    *,
+    depot_repair_shares: Sequence[float] | None = None,
+    depot_repair_means: Sequence[float] | None = None,
 ) -> MetricResult:
     """Sherbrooke's METRIC / VARI-METRIC for one part, central warehouse plus depots.
 
-    Central demand lambda0 = sum lambda_j, pipeline Poisson(lambda0*T0) (Palm, exact);
-    central delay = EBO0/lambda0 (0 if central_base_stock is None: ample supply).
-    Depot resupply mean = T_j + delay. METRIC: depot pipeline Poisson(lambda_j*(T_j+delay)).
-    VARI-METRIC: negative binomial with mean lambda_j*T_j + f*EBO0 and variance
-    lambda_j*T_j + f(1-f)*EBO0 + f^2*VBO0, f = lambda_j/lambda0.
+    Depot j has demand rate lambda_j, a share r_j of it repaired at the depot in mean time
+    A_j (``depot_repair_shares`` / ``depot_repair_means``; default 0: consumable), the rest
+    ordered from central with order-and-ship time O_j (``depot_transport_means``).
+    Central demand lambda0 = sum (1-r_j) lambda_j, its pipeline Poisson(lambda0*T0) (Palm,
+    exact), T0 = ``central_lead_time_mean`` (see :func:`central_resupply_mean`); central
+    delay = EBO0/lambda0 (0 if central_base_stock is None: ample supply).
+    Depot resupply mean = r_j A_j + (1-r_j)(O_j + delay).
+    METRIC: depot pipeline Poisson(lambda_j x resupply mean).
+    VARI-METRIC (Sherbrooke 2004, ch. 4): negative binomial with mean
+    lambda_j r_j A_j + lambda_j (1-r_j) O_j + f EBO0 and variance
+    lambda_j r_j A_j + lambda_j (1-r_j) O_j + f(1-f) EBO0 + f^2 VBO0, f = (1-r_j) lambda_j / lambda0:
+    each central backorder belongs to depot j with probability f (a binomial thinning).
 
     Exactness: METRIC is exact for the depots when the central warehouse has ample
-    stock (delay 0; Palm with L = T_j). With S0 = 0 every depot order waits a full
-    central lead time, so with deterministic lead times resupply is exactly T_j + T0;
-    both methods then reduce to Palm with L = T_j + T0. In between they approximate.
+    stock (delay 0; Palm with the depot's own resupply times). With S0 = 0 every depot order
+    waits a full central resupply, so with a deterministic central resupply time the depot
+    resupply is exactly r_j A_j + (1-r_j)(O_j + T0) in mean and iid; both methods then reduce
+    to Palm. In between they approximate.
     """
     rates = [float(r) for r in depot_rates]
     trans = [float(t) for t in depot_transport_means]
     stocks = [_check_stock(s) for s in depot_base_stocks]
-    if not (len(rates) == len(trans) == len(stocks)) or not rates:
+    shares = [0.0] * len(rates) if depot_repair_shares is None else [float(x) for x in depot_repair_shares]
+    repairs = [0.0] * len(rates) if depot_repair_means is None else [float(x) for x in depot_repair_means]
+    if not (len(rates) == len(trans) == len(stocks) == len(shares) == len(repairs)) or not rates:
         raise ValueError("depot sequences must be non-empty and of equal length")
-    if min(rates) < 0 or min(trans) < 0 or central_lead_time_mean < 0:
+    if min(rates) < 0 or min(trans) < 0 or min(repairs) < 0 or central_lead_time_mean < 0:
         raise ValueError("rates and times must be >= 0")
+    if min(shares) < 0 or max(shares) > 1:
+        raise ValueError("depot repair shares must be in [0, 1]")
     if method not in ("metric", "vari-metric"):
         raise ValueError(f"unknown method {method!r}")
-    lam0 = sum(rates)
+    to_central = [lam * (1.0 - r) for lam, r in zip(rates, shares)]
+    lam0 = sum(to_central)
     mu0 = lam0 * central_lead_time_mean
     if central_base_stock is None:
         central = BaseStockResult(1.0, 0.0, 0.0, math.inf, mu0)
@@ -230,20 +286,25 @@ def metric(
 
     depots: list[BaseStockResult] = []
     variances: list[float] = []
-    for lam, t, s in zip(rates, trans, stocks):
+    resupply: list[float] = []
+    for lam, t, s, r, a, lam_c in zip(rates, trans, stocks, shares, repairs, to_central):
+        mean_t = r * a + (1.0 - r) * (t + delay)
+        resupply.append(mean_t)
         if method == "metric" or lam0 == 0:
-            depots.append(palm(lam, t + delay, s))
-            variances.append(lam * (t + delay))
+            depots.append(palm(lam, mean_t, s))
+            variances.append(lam * mean_t)
         else:
-            f = lam / lam0
-            mean = lam * t + f * ebo0
-            var = lam * t + f * (1.0 - f) * ebo0 + f * f * vbo0
+            f = lam_c / lam0
+            own = lam * r * a + lam_c * t  # Poisson part: depot repair and transport pipelines
+            mean = own + f * ebo0
+            var = own + f * (1.0 - f) * ebo0 + f * f * vbo0
             depots.append(negbin_base_stock(lam, mean, var, s))
             variances.append(var)
     return MetricResult(
         central=central,
         central_delay=delay,
         depots=tuple(depots),
-        depot_resupply_mean=tuple(t + delay for t in trans),
+        depot_resupply_mean=tuple(resupply),
         depot_pipeline_variance=tuple(variances),
+        central_demand_rate=lam0,
     )

@@ -1,0 +1,441 @@
+"""Closed-form evaluation of a built network: Palm, METRIC and VARI-METRIC per location and part.
+
+:func:`analyse` is pure and fast (no random numbers): it derives each depot's part demand
+from the fleet (machines x 1 / mean time to failure of every component using the part,
+service-plan factors included, times the machine's availability: a machine that is down
+does not age) plus the demand streams, evaluates every depot and the central warehouse
+with :mod:`sim.theory`, and rolls the result up into fleet figures (restore time,
+availability, downtime cost, inventory investment, holding cost). Money comes from the
+network's :class:`~sim.ledger.PriceList` only. docs/analytic.md states every formula and
+which figures are exact and which approximate.
+
+Two stock models, chosen by the scenario's dispatch:
+
+* **backorder** (no emergency shipments, or a central warehouse with its own stock):
+  METRIC / VARI-METRIC, Palm with one echelon. With emergency shipments and a finite
+  central warehouse the emergencies are ignored (approximate; said in the notes).
+* **loss** (emergency shipments from an infinite central warehouse): a depot out of stock
+  sends the demand to central and orders nothing, so the depot is an M/G/S/S loss system:
+  fill rate 1 − B(S, λL) (Erlang B, exact for Poisson demand, any lead-time law), no
+  backorders, emergency share B.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import stats
+
+from sim.build import HOURS_PER_YEAR, Network
+from sim.distributions import Deterministic, Sampler
+from sim.ledger import PriceList
+from sim.theory import central_resupply_mean, erlang_loss, metric
+
+Method = Literal["metric", "vari-metric"]
+METHODS: tuple[Method, ...] = ("metric", "vari-metric")
+CENTRAL = "central"
+LOAD_FLAG = 0.7  # offered load above which a queue (repair shop, technicians) makes the figures optimistic
+FIXED_POINT_ROUNDS = 4  # demand depends on availability, availability on restore times: a few rounds
+
+
+@dataclass(frozen=True, slots=True)
+class StockRow:
+    """One location and part: the stock figures of one method."""
+
+    method: str
+    location: str  # a depot's name, or "central"
+    part: str
+    base_stock: int
+    demand_per_h: float
+    pipeline_mean: float
+    pipeline_var: float
+    ebo: float
+    fill_rate: float
+    part_wait_mean_h: float  # EBO / demand rate (Little): allocation wait, as the KPI
+    emergency_share: float  # demands sent to central as emergencies (loss model), else 0
+    exact: bool  # exact for Poisson demand (Palm, Erlang loss, METRIC's exact cases)
+
+
+@dataclass(frozen=True, slots=True)
+class ShopLoad:
+    """Offered load of a repair shop or a depot's technicians (no queue in the formulas)."""
+
+    kind: str  # "repair shop" or "technicians"
+    location: str
+    servers: int
+    load: float  # arrival rate x mean service time / servers
+
+    @property
+    def high(self) -> bool:
+        """Above :data:`LOAD_FLAG`: queues form that the closed forms ignore."""
+        return self.load > LOAD_FLAG
+
+
+@dataclass(frozen=True, slots=True)
+class FleetFigures:
+    """Fleet-level figures of one method (approximate: see docs/analytic.md)."""
+
+    failures_per_h: float
+    restore_time_mean_h: float
+    availability: float
+    downtime_h_per_year: float
+    downtime_cost_per_year: float
+    part_demand_per_h: float
+    fill_rate: float  # demand-weighted over depots: served at once from the assigned depot
+    emergency_share: float
+    backorders: float  # expected backorders summed over depots and parts
+    part_wait_mean_h: float  # backorders / part demand rate (the KPI's definition)
+    inventory_investment: float  # base stock x unit cost, depots and central
+    holding_cost_per_year: float  # units owned (base stock + depot backorders) x unit cost x rate
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """The closed-form evaluation of a network by one method."""
+
+    method: str
+    model: str  # "backorder" or "loss"
+    rows: tuple[StockRow, ...]
+    fleet: FleetFigures
+    loads: tuple[ShopLoad, ...]
+    notes: tuple[str, ...]  # what the formulas leave out for this network
+
+
+@dataclass(frozen=True, slots=True)
+class RepairMix:
+    """How a failed unit of a part is resupplied (consumable: share 0, condemnation 1)."""
+
+    depot_share: float
+    depot_repair_mean_h: float
+    return_mean_h: float
+    central_repair_mean_h: float
+    condemnation_share: float
+
+    @property
+    def repairable(self) -> bool:
+        return self.depot_share > 0 or self.condemnation_share < 1
+
+
+CONSUMABLE = RepairMix(0.0, 0.0, 0.0, 0.0, 1.0)
+
+
+def repair_mix(net: Network, part: int) -> RepairMix:
+    """The repair mix of a part (every part is consumable until the scenario says otherwise)."""
+    return CONSUMABLE
+
+
+def _mean(s: Sampler | None) -> float:
+    return float(s.mean) if s is not None else 0.0
+
+
+def _deterministic(s: Sampler | None) -> bool:
+    return s is None or isinstance(s, Deterministic)
+
+
+def _loss_moments(rate: float, lead_h: float, base_stock: int) -> tuple[float, float, float]:
+    """(blocking B, mean, variance) of the units out in an M/G/S/S loss system (truncated Poisson)."""
+    a = rate * lead_h
+    if base_stock == 0 or a == 0.0:
+        return (1.0 if base_stock == 0 and rate > 0 else 0.0), 0.0, 0.0
+    b = erlang_loss(rate, lead_h, base_stock)
+    k = np.arange(base_stock + 1)
+    logp = stats.poisson.logpmf(k, a)
+    p = np.exp(logp - logp.max())
+    p /= p.sum()
+    mean = float((k * p).sum())
+    return b, mean, max(float((k * k * p).sum()) - mean * mean, 0.0)
+
+
+class _Groups:
+    """Machines grouped by (site, model): identical for the formulas."""
+
+    def __init__(self, net: Network) -> None:
+        counts: dict[tuple[int, int], int] = defaultdict(int)
+        first: dict[tuple[int, int], int] = {}
+        for i, m in enumerate(net.machines):
+            key = (m.site, m.model)
+            counts[key] += 1
+            first.setdefault(key, i)
+        self.keys = sorted(counts)
+        self.count = [counts[k] for k in self.keys]
+        self.components = [net.machines[first[k]].components for k in self.keys]
+
+
+def analyse(net: Network, method: Method = "vari-metric") -> Analysis:
+    """Evaluate ``net`` in closed form with ``method`` (pure, deterministic)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
+    n_parts, n_depots = len(net.parts), len(net.depots)
+    prices = PriceList.of(net)
+    groups = _Groups(net)
+    mixes = [repair_mix(net, k) for k in range(n_parts)]
+    central_finite = not net.central.infinite
+    loss_model = net.policy.emergency and not central_finite
+    lateral_depots = _lateral_depots(net)
+    stream_rate = np.zeros((n_depots, n_parts))
+    for st in net.streams:
+        stream_rate[st.depot, st.part] += st.rate_per_h
+    emergency_h = _mean(net.policy.emergency_lead_time)
+
+    availability = [1.0] * len(groups.keys)
+    for _ in range(FIXED_POINT_ROUNDS):
+        fleet_rate = _fleet_demand(net, groups, availability)
+        rates = fleet_rate + stream_rate
+        rows, stock = _stock(net, method, rates, fleet_rate, mixes, loss_model, lateral_depots)
+        restore = _restore_times(net, groups, stock, emergency_h)
+        availability = [1.0 / (1.0 + sum(r / c.time_to_failure.mean for r, c in zip(rs, comps)))
+                        for rs, comps in zip(restore, groups.components)]
+
+    fleet = _fleet_figures(net, prices, groups, availability, restore, rows, rates)
+    loads = _loads(net, groups, availability, fleet_rate, mixes)
+    notes = _notes(net, loss_model, lateral_depots, stream_rate, loads, mixes)
+    return Analysis(method, "loss" if loss_model else "backorder", tuple(rows), fleet, loads, notes)
+
+
+def _lateral_depots(net: Network) -> set[int]:
+    """Depots that send or receive lateral transshipments (none without the lateral policy)."""
+    found: set[int] = set()
+    if not net.policy.lateral:
+        return found
+    for s in net.sites:
+        if s.laterals:
+            found.add(s.depot)
+            found.update(lane.depot for lane in s.laterals)
+    return found
+
+
+def _fleet_demand(net: Network, groups: _Groups, availability: list[float]) -> np.ndarray:
+    """Part demand per hour of the fleet, per depot and part: machines x A x 1/MTTF per component."""
+    rate = np.zeros((len(net.depots), len(net.parts)))
+    for (site, _), count, comps, a in zip(groups.keys, groups.count, groups.components, availability):
+        depot = net.sites[site].depot
+        for c in comps:
+            if c.part >= 0:
+                rate[depot, c.part] += count * a / c.time_to_failure.mean
+    return rate
+
+
+@dataclass(frozen=True, slots=True)
+class _Served:
+    """How a demand at a depot for a part is served, on average."""
+
+    fill: float
+    emergency: float
+    wait_h: float  # EBO / rate, over all demands
+
+
+def _stock(
+    net: Network,
+    method: Method,
+    rates: np.ndarray,
+    fleet_rate: np.ndarray,
+    mixes: list[RepairMix],
+    loss_model: bool,
+    lateral_depots: set[int],
+) -> tuple[list[StockRow], dict[tuple[int, int], _Served]]:
+    rows: list[StockRow] = []
+    served: dict[tuple[int, int], _Served] = {}
+    central = net.central
+    for k, part in enumerate(net.parts):
+        mix = mixes[k]
+        depot_rate = [float(x) for x in rates[:, k]]
+        # the fleet's units are repaired at their depot with the part's share; counter sales never are
+        shares = [mix.depot_share * float(fleet_rate[j, k]) / lam if lam > 0 else 0.0 for j, lam in enumerate(depot_rate)]
+        transport = [_mean(d.replenishment_lead_time) for d in net.depots]
+        stocks = [d.base_stock[k] for d in net.depots]
+        if loss_model:
+            for j, d in enumerate(net.depots):
+                lam = depot_rate[j]
+                lead = shares[j] * mix.depot_repair_mean_h + (1.0 - shares[j]) * transport[j]
+                b, mean, var = _loss_moments(lam, lead, stocks[j])
+                exact = j not in lateral_depots and stream_free(net, j, k)
+                rows.append(StockRow(method, d.name, part.name, stocks[j], lam, mean, var, 0.0,
+                                     1.0 - b if lam > 0 else 1.0, 0.0, b if lam > 0 else 0.0, exact))
+                served[(j, k)] = _Served(1.0 - b if lam > 0 else 1.0, b if lam > 0 else 0.0, 0.0)
+            continue
+        p_mean = _mean(central.factory_lead_time)
+        if mix.repairable:
+            t0 = central_resupply_mean(mix.condemnation_share, mix.return_mean_h, mix.central_repair_mean_h, p_mean)
+        else:
+            t0 = p_mean
+        s0 = central.base_stock[k] if not central.infinite else None
+        res = metric(depot_rate, transport, stocks, t0, s0, method, depot_repair_shares=shares,
+                     depot_repair_means=[mix.depot_repair_mean_h] * len(stocks))
+        central_exact = s0 is None or (s0 == 0 and _central_deterministic(net, mix))
+        for j, d in enumerate(net.depots):
+            r = res.depots[j]
+            lam = depot_rate[j]
+            exact = central_exact and j not in lateral_depots
+            rows.append(StockRow(method, d.name, part.name, stocks[j], lam, r.pipeline_mean,
+                                 res.depot_pipeline_variance[j], r.expected_backorders,
+                                 r.fill_rate if lam > 0 else 1.0, r.mean_wait if lam > 0 else 0.0, 0.0, exact))
+            served[(j, k)] = _Served(r.fill_rate if lam > 0 else 1.0, 0.0, r.mean_wait if lam > 0 else 0.0)
+        if s0 is not None:
+            c = res.central
+            lam0 = res.central_demand_rate
+            # central sees every depot order: Poisson for Poisson demand, with iid resupply (Palm)
+            exact0 = not mix.repairable or (not net.policy.emergency and not lateral_depots)
+            rows.append(StockRow(method, CENTRAL, part.name, s0, lam0, c.pipeline_mean, c.pipeline_mean,
+                                 c.expected_backorders, c.fill_rate if lam0 > 0 else 1.0,
+                                 c.mean_wait if lam0 > 0 else 0.0, 0.0, exact0))
+    return rows, served
+
+
+def stream_free(net: Network, depot: int, part: int) -> bool:
+    """No demand stream for ``part`` arrives at ``depot`` (its demands backorder, not go emergency)."""
+    return not any(st.depot == depot and st.part == part for st in net.streams)
+
+
+def _central_deterministic(net: Network, mix: RepairMix) -> bool:
+    """The central resupply time is a constant (S0 = 0 then delays every depot order by exactly it)."""
+    if not mix.repairable:
+        return _deterministic(net.central.factory_lead_time)
+    return False  # a repair/condemnation mixture is random
+
+
+def _restore_times(
+    net: Network, groups: _Groups, served: dict[tuple[int, int], _Served], emergency_h: float
+) -> list[list[float]]:
+    """Mean restore time per group and component: part and technician arrival, then repair.
+
+    arrival ≈ fill·max(part time, technician time) + emergency·max(emergency lead, technician
+    time) + backordered·max(part time + wait given a backorder, technician time); no queue
+    for technicians (their offered load is reported).
+    """
+    out: list[list[float]] = []
+    for (site_i, _), comps in zip(groups.keys, groups.components):
+        site = net.sites[site_i]
+        tt, pt = site.technician_time_h, site.part_time_h
+        times = []
+        for c in comps:
+            if c.part < 0:
+                arrival = tt
+            else:
+                s = served[(site.depot, c.part)]
+                backordered = max(1.0 - s.fill - s.emergency, 0.0)
+                arrival = s.fill * max(pt, tt) + s.emergency * max(emergency_h, tt)
+                if backordered > 0:
+                    arrival += backordered * max(pt + s.wait_h / backordered, tt)
+            times.append(arrival + c.repair_time.mean)
+        out.append(times)
+    return out
+
+
+def _fleet_figures(
+    net: Network,
+    prices: PriceList,
+    groups: _Groups,
+    availability: list[float],
+    restore: list[list[float]],
+    rows: list[StockRow],
+    rates: np.ndarray,
+) -> FleetFigures:
+    failures = 0.0
+    restore_sum = 0.0
+    up = 0.0
+    down_h_site = [0.0] * len(net.sites)
+    for (site, _), count, comps, a, rs in zip(groups.keys, groups.count, groups.components, availability, restore):
+        for c, restore_h in zip(comps, rs):
+            f = count * a / c.time_to_failure.mean
+            failures += f
+            restore_sum += f * restore_h
+        up += count * a
+        down_h_site[site] += count * (1.0 - a) * HOURS_PER_YEAR
+    machines = sum(groups.count)
+    depot_rows = [r for r in rows if r.location != CENTRAL]
+    demand = float(rates.sum())
+    ebo = sum(r.ebo for r in depot_rows)
+    fill = sum(r.fill_rate * r.demand_per_h for r in depot_rows) / demand if demand else 1.0
+    emergency = sum(r.emergency_share * r.demand_per_h for r in depot_rows) / demand if demand else 0.0
+    ebo_by_part = [0.0] * len(net.parts)
+    for r in depot_rows:
+        ebo_by_part[_index(net, r.part)] += r.ebo
+    units = [sum(d.base_stock[k] for d in net.depots) + (0 if net.central.infinite else net.central.base_stock[k])
+             for k in range(len(net.parts))]
+    investment = sum(u * c for u, c in zip(units, prices.part_unit_cost))
+    holding = sum((u + b) * c * h for u, b, c, h in zip(units, ebo_by_part, prices.part_unit_cost,
+                                                          prices.part_holding_rate_per_year))
+    return FleetFigures(
+        failures_per_h=failures,
+        restore_time_mean_h=restore_sum / failures if failures else math.nan,
+        availability=up / machines if machines else math.nan,
+        downtime_h_per_year=sum(down_h_site),
+        downtime_cost_per_year=sum(h * c for h, c in zip(down_h_site, prices.site_downtime_cost_per_h)),
+        part_demand_per_h=demand,
+        fill_rate=fill,
+        emergency_share=emergency,
+        backorders=ebo,
+        part_wait_mean_h=ebo / demand if demand else 0.0,
+        inventory_investment=float(investment),
+        holding_cost_per_year=float(holding),
+    )
+
+
+def _index(net: Network, part: str) -> int:
+    return next(k for k, p in enumerate(net.parts) if p.name == part)
+
+
+def _loads(
+    net: Network, groups: _Groups, availability: list[float], fleet_rate: np.ndarray, mixes: list[RepairMix]
+) -> tuple[ShopLoad, ...]:
+    """Technicians' offered load per depot (travel both ways + repair per job) and repair shops' load."""
+    loads: list[ShopLoad] = []
+    busy = [0.0] * len(net.depots)
+    for (site_i, _), count, comps, a in zip(groups.keys, groups.count, groups.components, availability):
+        site = net.sites[site_i]
+        for c in comps:
+            busy[site.depot] += count * a / c.time_to_failure.mean * (2.0 * site.technician_time_h + c.repair_time.mean)
+    for j, d in enumerate(net.depots):
+        if busy[j] > 0:
+            load = busy[j] / d.technicians if d.technicians else math.inf
+            loads.append(ShopLoad("technicians", d.name, d.technicians, load))
+    for j, d in enumerate(net.depots):
+        servers = _repair_servers(d)
+        work = sum(mixes[k].depot_share * fleet_rate[j, k] * mixes[k].depot_repair_mean_h for k in range(len(net.parts)))
+        if servers is not None and work > 0:
+            loads.append(ShopLoad("repair shop", d.name, servers, float(work) / servers))
+    servers = _repair_servers(net.central)
+    work = sum((1 - mixes[k].depot_share) * (1 - mixes[k].condemnation_share) * float(fleet_rate[:, k].sum())
+               * mixes[k].central_repair_mean_h for k in range(len(net.parts)))
+    if servers is not None and work > 0:
+        loads.append(ShopLoad("repair shop", CENTRAL, servers, work / servers))
+    return tuple(loads)
+
+
+def _repair_servers(place: object) -> int | None:
+    """A repair shop's servers (None: unlimited; every place is unlimited until the scenario says otherwise)."""
+    return None
+
+
+def _notes(
+    net: Network,
+    loss_model: bool,
+    lateral_depots: set[int],
+    stream_rate: np.ndarray,
+    loads: tuple[ShopLoad, ...],
+    mixes: list[RepairMix],
+) -> tuple[str, ...]:
+    notes = []
+    if net.machines:
+        notes.append("fleet failures are taken as Poisson (many machines; a down machine cannot fail): "
+                     "'exact' means exact for Poisson demand")
+    if lateral_depots:
+        notes.append("lateral transshipments are enabled and possible: METRIC ignores them, so the figures of "
+                     f"{len(lateral_depots)} depot(s) are approximate (fill rate at the assigned depot is optimistic "
+                     "or pessimistic by how often laterals refill it)")
+    if net.policy.emergency and not net.central.infinite:
+        notes.append("emergency shipments from a central warehouse with stock are not in METRIC: depot backorders "
+                     "are an upper bound when central has stock (approximate)")
+    if loss_model and stream_rate.sum() > 0:
+        notes.append("demand streams backorder while fleet demands go emergency: depots with streams are approximate")
+    for ld in loads:
+        if ld.high:
+            notes.append(f"{ld.kind} at {ld.location}: offered load {ld.load:.2f} > {LOAD_FLAG} "
+                         f"({ld.servers} server(s)); the formulas have no queue there, so restore times are optimistic")
+    notes.append("restore time ≈ max(part arrival, technician arrival) + repair, per component, without technician "
+                 "queues; availability = 1 / (1 + Σ restore / MTTF) per machine")
+    return tuple(notes)
