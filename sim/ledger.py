@@ -26,8 +26,10 @@ SUPPLIERS = "suppliers"
 CAPITAL = "capital"
 LANDLORDS = "landlords"
 STAFF = "staff"
+REPAIR_SHOPS = "repair shops"  # labour and material of repairs of repairable parts
 CARRIERS = "carriers"
 LOST_OUTPUT = "lost output"  # downtime and spoiled goods: a loss nobody receives
+PARTS_SHOPS = "parts shops"  # Y: sellers of will-fit parts (sim.years)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ class PriceList:
     emergency_cost_per_shipment: float
     replenishment_cost_per_unit: float
     technician_cost_per_km: float
+    part_repair_cost: tuple[float, ...] = ()  # per repair of a repairable part, depot or central
+    part_willfit_price: tuple[float, ...] = ()  # Y: per part, the will-fit price at parts shops (sim.years)
 
     @classmethod
     def of(cls, net: Network) -> "PriceList":
@@ -77,6 +81,8 @@ class PriceList:
             emergency_cost_per_shipment=net.policy.emergency_cost_per_shipment,
             replenishment_cost_per_unit=net.freight.replenishment_per_unit,
             technician_cost_per_km=net.freight.technician_per_km,
+            part_repair_cost=tuple(p.repair_cost for p in net.parts),
+            part_willfit_price=tuple(p.willfit_price for p in net.parts),
         )
 
 
@@ -123,7 +129,6 @@ def price(outcome: Outcome, prices: PriceList) -> Ledger:
     years = o.window_h / HOURS_PER_YEAR
     parts = range(len(p.part_price))
     sites = range(len(p.site_downtime_cost_per_h))
-    fleet_units = [sum(row[k] for row in o.site_part_units) for k in parts]
 
     def flow(term: str, payer: str, payee: str, amount: float) -> Flow:
         return Flow(term, payer, payee, float(amount))
@@ -158,8 +163,9 @@ def price(outcome: Outcome, prices: PriceList) -> Ledger:
                 "parts_bought",
                 MAKER,
                 SUPPLIERS,
-                sum((fleet_units[k] + o.stream_part_units[k]) * p.part_unit_cost[k] for k in parts),
+                sum(o.purchased_units[k] * p.part_unit_cost[k] for k in parts),
             ),
+            flow("repairs", MAKER, REPAIR_SHOPS, _repairs(o, p)),
             flow(
                 "holding",
                 MAKER,
@@ -181,8 +187,48 @@ def price(outcome: Outcome, prices: PriceList) -> Ledger:
             ),
             flow("freight_replenishment", MAKER, CARRIERS, o.replenishment_units * p.replenishment_cost_per_unit),
             flow("technician_travel", MAKER, CARRIERS, o.technician_km * p.technician_cost_per_km),
+            flow("willfit_parts", CUSTOMERS, PARTS_SHOPS, _willfit(o, p)),  # Y
         )
     )
+
+
+def _willfit(o: Outcome, p: PriceList) -> float:
+    """Will-fit units bought at parts shops × their price (Y, sim.years)."""
+    return float(sum(n * c for row in o.site_willfit_units for n, c in zip(row, p.part_willfit_price)))
+
+
+def site_customer_costs(outcome: Outcome, prices: PriceList) -> tuple[float, ...]:
+    """Each site's share of the customers' total cost (Y, sim.years): the customer-side flows of
+    :func:`price` that belong to one site, per site; they add up to ``-price(...).net(CUSTOMERS)``.
+
+    Machines are charged to a site by its machine count at the fleet's mean price per machine-year of
+    each model (a site's models are not in the outcome: sim.years gives each site one model).
+    """
+    o, p = outcome, prices
+    years = o.window_h / HOURS_PER_YEAR
+    n = sum(o.site_machines)
+    machines = years * sum(map(_mul, p.machine_price_per_year, o.machines_per_model))
+    per_machine = machines / n if n else 0.0
+    out = []
+    for s, count in enumerate(o.site_machines):
+        parts = 0.0 if p.site_parts_included[s] else sum(map(_mul, o.site_part_units[s], p.part_price))
+        willfit = sum(map(_mul, o.site_willfit_units[s], p.part_willfit_price)) if o.site_willfit_units else 0.0
+        out.append(
+            count * per_machine
+            + parts
+            + o.site_visits[s] * p.site_fee_per_visit[s]
+            + years * count * p.site_fee_per_machine_year[s]
+            + o.site_downtime_h[s] * p.site_downtime_cost_per_h[s]
+            + o.site_perishable_events[s] * p.site_perishable_loss[s]
+            - o.site_late_h[s] * p.site_late_penalty_per_h[s]
+            + willfit
+        )
+    return tuple(out)
+
+
+def _repairs(o: Outcome, p: PriceList) -> float:
+    """Repairs of repairable parts (depot and central) × each part's repair cost."""
+    return float(sum((o.depot_repairs[k] + o.central_repairs[k]) * c for k, c in enumerate(p.part_repair_cost) if c))
 
 
 def _mul(a: float, b: float) -> float:
@@ -197,3 +243,33 @@ def inventory_value(unit_h: tuple[float, ...], outcome: Outcome, prices: PriceLi
 def investment(outcome: Outcome, prices: PriceList) -> float:
     """Base stock at unit cost, depots and central (a stock, not a flow)."""
     return float(sum(n * c for n, c in zip(outcome.base_stock_units, prices.part_unit_cost)))
+
+
+def rival_cost_per_machine_year(
+    machine_price_per_year: float,
+    failures_per_year: tuple[float, ...],
+    part_price: tuple[float, ...],
+    restore_h: float,
+    downtime_cost_per_h: float,
+    perishable_threshold_h: float,
+    perishable_loss: float,
+) -> float:
+    """A rival's stated annual cost to a customer per machine (Y, sim.years: an input of the choice,
+    not a flow of the simulated world): price per year + per expected failure (per component, rates
+    per machine-year already scaled by the rival's factor) its stated restore time × downtime cost,
+    the perishable loss if that restore passes the threshold, and its part price.
+    """
+    per_failure = restore_h * downtime_cost_per_h + (perishable_loss if restore_h > perishable_threshold_h else 0.0)
+    return machine_price_per_year + sum(f * (per_failure + c) for f, c in zip(failures_per_year, part_price))
+
+
+def place_costs(outcome: Outcome, prices: PriceList) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per site the ``downtime`` flow of :func:`price`, and per depot its ``depots`` plus ``technicians`` flows
+    (P, sim.places: the per-place CSVs); each adds up over places to the flows' amounts."""
+    o, p = outcome, prices
+    years = o.window_h / HOURS_PER_YEAR
+    downtime = tuple(map(_mul, o.site_downtime_h, p.site_downtime_cost_per_h))
+    depots = tuple(
+        years * (fixed + n * per) for fixed, n, per in zip(p.depot_fixed_cost_per_year, o.depot_technicians, p.depot_technician_cost_per_year)
+    )
+    return downtime, depots
