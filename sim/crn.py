@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, RunError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    rows = [[v.kpi, f"{v.paired:.4g}", f"{v.independent:.4g}", f"{v.ratio:.3f}"] for v in ratios]
+    rows = [[v.kpi, f"{v.paired:.4g}", f"{v.independent:.4g}", f"{v.ratio:.3g}"] for v in ratios]
     print(f"{b.name} − {a.name}: {args.replications} replications, seed {seed} (independent: B on seed {seed + 1})")
     print(render(["KPI", "var paired (CRN)", "var independent", "ratio"], rows))
     return 0

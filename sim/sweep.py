@@ -6,7 +6,8 @@ difference of two files at one value is taken replication by replication.
 Break-even method (also printed with the results): for files A and B and a KPI, let
 d(v) be the mean paired difference B − A at sweep value v, with its pointwise 95% CI
 [lo(v), hi(v)]. Between adjacent sweep points d, lo and hi are interpolated linearly.
-The break-even estimate is where d changes sign; its 95% interval is the stretch of
+The break-even estimate is where d changes sign (a curve that only touches 0, or is 0 at an
+end of the range, or is 0 throughout, does not cross: no break-even); its 95% interval is the stretch of
 parameter values around it where the CI of the difference contains 0 (lo ≤ 0 ≤ hi),
 i.e. where the data cannot tell which file is better. An end of that stretch at the
 edge of the swept range means the interval reaches beyond it.
@@ -14,6 +15,7 @@ edge of the swept range means the interval reaches beyond it.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -121,6 +123,25 @@ def _roots(x: np.ndarray, y: np.ndarray) -> list[float]:
     return out
 
 
+def _crossings(x: np.ndarray, y: np.ndarray) -> list[float]:
+    """Where the piecewise-linear y(x) changes sign: the curves cross there.
+
+    A touch (0 between two values of the same sign), a 0 at an end of the range and a
+    curve that is 0 throughout are not crossings. A run of zeros between opposite signs
+    crosses at the middle of the run.
+    """
+    nz = [k for k in range(len(x)) if y[k] != 0]
+    out: list[float] = []
+    for k, m in itertools.pairwise(nz):
+        if (y[k] > 0) == (y[m] > 0):
+            continue
+        if m == k + 1:
+            out.append(float(x[k] - y[k] * (x[m] - x[k]) / (y[m] - y[k])))
+        else:
+            out.append(float((x[k + 1] + x[m - 1]) / 2))
+    return out
+
+
 def _contains_zero_set(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[tuple[float, float]]:
     """Maximal intervals of [x0, xn] where the interpolated CI [lo, hi] contains 0."""
     cuts = sorted({*map(float, x), *_roots(x, lo), *_roots(x, hi)})
@@ -162,11 +183,11 @@ def break_evens(
     excludes = not (len(pieces) == 1 and pieces[0] == (float(xa[0]), float(xa[-1])))
     first, last = float(xa[0]), float(xa[-1])
     out = []
-    for r in _roots(xa, m):
+    for r in _crossings(xa, m):
         piece = next(((a, b) for a, b in pieces if a <= r <= b), (r, r))
         out.append((r, None if piece[0] <= first else piece[0], None if piece[1] >= last else piece[1]))
     extrapolated = None
-    if not out:
+    if not out and not np.any(m == 0):  # a curve touching 0 at a swept value has no root to extrapolate
         slope, intercept = np.polyfit(xa, m, 1)
         if abs(slope) * (last - first) > 1e-9 * float(np.max(np.abs(m))):  # not flat
             root = -intercept / slope
@@ -191,6 +212,9 @@ class Sweep:
     kpis: tuple[str, ...]
     seed: int
     replications: int
+    baseline: RunResult | None = None  # --baseline: a fixed scenario every point is differenced against
+    baseline_label: str = ""
+    baseline_file: str = ""
 
     @property
     def currency(self) -> str:
@@ -205,16 +229,29 @@ class Sweep:
         """Paired difference file j − file i at value index v."""
         return paired_difference(self.results[i][v].column(kpi), self.results[j][v].column(kpi))
 
+    def vs_baseline(self, kpi: str, f: int, v: int) -> Difference:
+        """Paired difference file f at value index v − the baseline (same seed and replications)."""
+        if self.baseline is None:
+            raise ValueError("the sweep has no baseline")
+        return paired_difference(self.baseline.column(kpi), self.results[f][v].column(kpi))
+
     def break_even(self, kpi: str, i: int, j: int) -> BreakEven:
         """The break-even of ``kpi`` between files i and j (difference j − i)."""
         diffs = [self.difference(kpi, i, j, v) for v in range(len(self.values))]
+        return self._break_even(kpi, self.labels[i], self.labels[j], diffs)
+
+    def baseline_break_even(self, kpi: str, f: int) -> BreakEven:
+        """Where file f, swept, crosses the fixed baseline on ``kpi`` (difference file − baseline)."""
+        diffs = [self.vs_baseline(kpi, f, v) for v in range(len(self.values))]
+        return self._break_even(kpi, self.baseline_label, self.labels[f], diffs)
+
+    def _break_even(self, kpi: str, a: str, b: str, diffs: Sequence[Difference]) -> BreakEven:
         x = np.array(self.values)
         found, excludes, extra = break_evens(x, [d.mean for d in diffs], [d.low for d in diffs], [d.high for d in diffs])
-        a, b = self.labels[i], self.labels[j]
         if any(d.n < 2 for d in diffs):  # no confidence intervals: estimate only
             found = [(est, None, None) for est, _, _ in found]
             excludes = False
-        words = describe_break_even(self, kpi, i, j, diffs, found, excludes, extra)
+        words = describe_break_even(self, kpi, a, b, diffs, found, excludes, extra)
         if not found:
             return BreakEven(kpi, a, b, None, None, None, extra, excludes, words)
         est, lo, hi = found[0]
@@ -228,15 +265,14 @@ def _num(v: float) -> str:
 def describe_break_even(
     sweep: Sweep,
     kpi: str,
-    i: int,
-    j: int,
+    a: str,
+    b: str,
     diffs: Sequence[Difference],
     found: Sequence[tuple[float, float | None, float | None]],
     excludes: bool,
     extrapolated: float | None,
 ) -> str:
-    """The break-even in words, e.g. ``customer_total_cost: dense = sparse at … ≈ 64.2 (95% interval 58.1 to 71.0)``."""
-    a, b = sweep.labels[i], sweep.labels[j]
+    """The break-even of ``b − a`` in words, e.g. ``customer_total_cost: dense − sparse changes sign at … ≈ 64.2 (95% interval 58.1 to 71.0)``."""
     x0, x1 = sweep.values[0], sweep.values[-1]
     head = f"{kpi}: {b} − {a}"
     meta = describe(kpi)
@@ -244,10 +280,13 @@ def describe_break_even(
         means = [d.mean for d in diffs if math.isfinite(d.mean)]
         if not means:
             return f"{head}: undefined over the swept range"
-        sign = "positive" if means[0] > 0 else "negative"
-        better = _better(meta.better, b, a, means[0])
+        nonzero = [m for m in means if m != 0]
+        if not nonzero:
+            return f"{head} is 0 at every swept value of {sweep.param}: the two never differ, no break-even."
+        sign = ("positive" if nonzero[0] > 0 else "negative") + (" or 0" if len(nonzero) < len(means) else "")
+        better = _better(meta.better, b, a, nonzero[0])
         text = f"{head} stays {sign} over {sweep.param} = {_num(x0)} to {_num(x1)}: no break-even in the swept range"
-        text += f" ({better} throughout)" if better else ""
+        text += f" ({better} {'wherever they differ' if len(nonzero) < len(means) else 'throughout'})" if better else ""
         if any(d.n < 2 for d in diffs):
             text += " (no confidence interval: fewer than 2 replications)"
         elif not excludes:
@@ -308,6 +347,36 @@ def replications_csv(sweep: Sweep) -> str:
     return csv_text(["scenario", "file", "value", "replication", *sweep.kpis], rows)
 
 
+BASELINE_COLUMNS = (
+    "scenario", "file", "value", "kpi", "baseline", "baseline_mean", "mean", "diff_mean", "diff_std",
+    "diff_half_width", "diff_low", "diff_high", "n", "p_value", "significant",
+)
+
+
+def baseline_csv(sweep: Sweep) -> str:
+    """Each point against the fixed baseline: the paired difference point − baseline and its 95% CI."""
+    assert sweep.baseline is not None
+    rows = []
+    for f, label in enumerate(sweep.labels):
+        for v, t in enumerate(sweep.texts):
+            for k in sweep.kpis:
+                d = sweep.vs_baseline(k, f, v)
+                base, point = summarize(sweep.baseline.column(k)), sweep.summary(f, v, k)
+                rows.append([
+                    label, sweep.files[f], t, k, sweep.baseline_label, fmt(base.mean), fmt(point.mean),
+                    *(fmt(x) for x in (d.mean, d.std, d.half_width, d.low, d.high)), d.n, fmt(d.p_value),
+                    "true" if d.significant else "false",
+                ])
+    return csv_text(BASELINE_COLUMNS, rows)
+
+
+def baseline_break_evens(sweep: Sweep) -> list[BreakEven]:
+    """Every KPI and file against the baseline (difference file − baseline); empty without one."""
+    if sweep.baseline is None:
+        return []
+    return [sweep.baseline_break_even(k, f) for k in sweep.kpis for f in range(len(sweep.labels))]
+
+
 def _opt(v: float | None) -> str:
     return "" if v is None else fmt(v)
 
@@ -350,6 +419,16 @@ def sweep_json(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, Any]:
             for f in range(len(sweep.labels))
             for v in range(len(sweep.values))
         ],
+        **({} if sweep.baseline is None else {"baseline": {
+            "label": sweep.baseline_label,
+            "file": sweep.baseline_file,
+            "kpis": {k: summarize(sweep.baseline.column(k)).as_dict() for k in sweep.kpis},
+            "differences": [
+                {"scenario": sweep.labels[f], "value": sweep.texts[v], "kpi": k,
+                 "difference": f"{sweep.labels[f]} - {sweep.baseline_label}", **sweep.vs_baseline(k, f, v).as_dict()}
+                for f in range(len(sweep.labels)) for v in range(len(sweep.values)) for k in sweep.kpis
+            ],
+        }}),
         "break_even_method": METHOD,
         "break_evens": [
             {

@@ -91,7 +91,7 @@ def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_cli_writes_files(swept: Path) -> None:
     names = {p.name for p in swept.iterdir()}
-    assert names == {"sweep.csv", "sweep_replications.csv", "break_even.csv", "sweep.json", "sweep.png", "sweep.svg", "manifest.json", "sim-files.json"}
+    assert names == {"sweep.csv", "sweep_replications.csv", "break_even.csv", "sweep.json", "sweep.png", "sweep.svg", "report.html", "manifest.json", "sim-files.json"}
     rows = _read_csv(swept / "sweep.csv")
     assert len(rows) == 2 * len(VALUES) * 2  # files × values × default KPIs
     assert {r["kpi"] for r in rows} == {"customer_total_cost", "maker_profit"}
@@ -148,7 +148,7 @@ def test_cli_range_parallel_matches_serial(tmp_path: Path, capsys: pytest.Captur
     assert main([*args, "--out", str(tmp_path / "s")]) == 0
     printed = capsys.readouterr().out
     assert main([*args, "--out", str(tmp_path / "p"), "--jobs", "2"]) == 0
-    for name in ("sweep.csv", "sweep_replications.csv", "break_even.csv", "sweep.json", "sweep.svg", "sweep.png"):
+    for name in ("sweep.csv", "sweep_replications.csv", "break_even.csv", "sweep.json", "sweep.svg", "sweep.png", "report.html"):
         assert (tmp_path / "s" / name).read_bytes() == (tmp_path / "p" / name).read_bytes(), name
     assert "pricing.machine_price_multiplier" in printed and "Break-even" in printed
     rows = _read_csv(tmp_path / "s" / "sweep.csv")
@@ -167,3 +167,147 @@ def test_cli_bad_param_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main([*base, "--param", "pricing.machine_price_multiplier", "--values", "1", "two"]) == 2
     assert main([*base, "--param", "pricing.machine_price_multiplier", "--values", "1", "2", "--kpis", "nope"]) == 2
     assert not out.exists()
+
+
+# ------------------------------------------------------------------------------ no crossing, no break-even
+
+
+@pytest.mark.parametrize(
+    "mean",
+    [
+        [1.0, 0.0, 1.0],  # touches 0 and turns back: the curves meet, they do not cross
+        [0.0, 1.0, 2.0],  # equal at the first swept value only
+        [-2.0, -1.0, 0.0],  # equal at the last swept value only
+        [0.0, 0.0, 0.0],  # identical curves
+    ],
+)
+def test_no_break_even_without_a_crossing(mean: list[float]) -> None:
+    x = np.array([0.0, 1.0, 2.0])
+    m = np.array(mean)
+    found, _, extra = break_evens(x, m, m - 0.5, m + 0.5)
+    assert found == [] and extra is None
+
+
+def test_crossing_through_a_run_of_zeros_is_one_break_even() -> None:
+    x = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    m = np.array([-1.0, 0.0, 0.0, 0.0, 1.0])
+    found, _, _ = break_evens(x, m, m - 0.1, m + 0.1)
+    assert [est for est, _, _ in found] == [pytest.approx(2.0)]
+
+
+# ------------------------------------------------------------------------------ --baseline
+
+
+@pytest.fixture(scope="module")
+def against_baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sparse and dense swept over the price multiplier, against sparse itself as the fixed baseline."""
+    out = tmp_path_factory.mktemp("sweep") / "base"
+    rc = main(["sweep", SPARSE, DENSE, "--baseline", SPARSE, "--param", "pricing.machine_price_multiplier",
+               "--values", "1", "2", "3", "-n", "5", "--out", str(out), "-q"])
+    assert rc == 0
+    return out
+
+
+def test_baseline_against_itself_is_exactly_zero(against_baseline: Path) -> None:
+    """sparse at its own multiplier (1) is the baseline, replication by replication: difference 0, CI 0."""
+    rows = [r for r in _read_csv(against_baseline / "baseline_differences.csv") if r["scenario"] == "sparse" and r["value"] == "1"]
+    assert {r["kpi"] for r in rows} == {"customer_total_cost", "maker_profit"}
+    for r in rows:
+        assert r["baseline"] == "sparse (baseline)"
+        assert float(r["diff_mean"]) == 0.0 and float(r["diff_std"]) == 0.0 and float(r["diff_half_width"]) == 0.0
+        assert r["mean"] == r["baseline_mean"] and r["significant"] == "false" and r["n"] == "5"
+
+
+def test_baseline_known_shift(against_baseline: Path) -> None:
+    """Raising the price multiplier by 1 adds the annualised machine price over the window to the customer's
+    cost and the maker's revenue, in every replication: 100,000 × 10 machines × 2,000 h / 8,760 h."""
+    step = 100000 * 10 * 2000 / 8760
+    rows = _read_csv(against_baseline / "baseline_differences.csv")
+    assert len(rows) == 2 * 3 * 2  # files × values × KPIs
+    for r in rows:
+        if r["scenario"] != "sparse":
+            continue
+        k = float(r["value"]) - 1
+        assert float(r["diff_mean"]) == pytest.approx(k * step, rel=1e-9, abs=1e-6)
+        assert float(r["diff_std"]) == pytest.approx(0.0, abs=1e-6)  # the same shift in every replication
+    # dense − baseline = (dense − sparse at the same multiplier) + the shift: pairing holds across files
+    reps = _read_csv(against_baseline / "sweep_replications.csv")
+
+    def col(scenario: str, value: str) -> np.ndarray:
+        return np.array([float(x["customer_total_cost"]) for x in reps if x["scenario"] == scenario and x["value"] == value])
+
+    dense3 = next(r for r in rows if r["scenario"] == "dense" and r["value"] == "3" and r["kpi"] == "customer_total_cost")
+    assert float(dense3["diff_mean"]) == pytest.approx(np.mean(col("dense", "3") - col("sparse", "1")), rel=1e-12)
+    found = json.loads((against_baseline / "sweep.json").read_text())
+    assert found["baseline"]["label"] == "sparse (baseline)" and found["baseline"]["file"] == SPARSE
+    base_cost = next(b for b in found["break_evens"] if b["a"] == "sparse (baseline)" and b["b"] == "dense" and b["kpi"] == "customer_total_cost")
+    d1 = float(next(r for r in rows if r["scenario"] == "dense" and r["value"] == "1" and r["kpi"] == "customer_total_cost")["diff_mean"])
+    assert base_cost["estimate"] == pytest.approx(1 - d1 / step, rel=1e-9)  # dense − baseline = d1 + (m − 1) × step
+    # the baseline itself never crosses itself: sparse − baseline is 0 at m = 1, positive above
+    self_cost = next(b for b in found["break_evens"] if b["b"] == "sparse" and b["kpi"] == "customer_total_cost")
+    assert self_cost["estimate"] is None and self_cost["extrapolated"] is None
+
+
+def test_sweep_report_written(against_baseline: Path) -> None:
+    names = {p.name for p in against_baseline.iterdir()}
+    assert {"report.html", "baseline.png", "baseline.svg", "baseline_differences.csv", "sweep.png"} <= names
+    page = (against_baseline / "report.html").read_text(encoding="utf-8")
+    assert page.count('src="data:image/png;base64,') == 2  # both figures embedded
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    assert page.index("The answer") < page.index("Figures") < page.index("Tables")
+    assert "changes sign at pricing.machine_price_multiplier" in page  # dense crosses the baseline
+
+
+def test_cli_baseline_bad_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "o"
+    rc = main(["sweep", SPARSE, "--baseline", str(tmp_path / "missing.yaml"), "--param", "pricing.machine_price_multiplier",
+               "--values", "1", "2", "-n", "2", "--out", str(out), "-q"])
+    assert rc == 2 and "missing.yaml" in capsys.readouterr().err and not out.exists()
+
+
+# ------------------------------------------------------------------------------ figures
+
+
+def _tick_texts(ax: object) -> tuple[list[float], list[str], list[str]]:
+    from matplotlib.axes import Axes
+
+    assert isinstance(ax, Axes)
+    ax.figure.canvas.draw()
+    lo, hi = ax.get_xlim()
+    xt = [t for t in ax.get_xticks() if lo <= t <= hi]
+    xs = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    ys = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    return xt, xs, ys
+
+
+def test_sweep_figure_integer_ticks_and_distinct_labels() -> None:
+    from sim.sweep_plots import Curve, sweep_figure
+
+    mean = np.array([10.21e6, 10.26e6, 10.30e6, 10.33e6])  # a narrow range in millions: 0 decimals would repeat
+    curve = Curve("a", mean, mean - 0.02e6, mean + 0.02e6)
+    fig = sweep_figure(np.array([1.0, 2.0, 3.0, 4.0]), [("customer_total_cost", [curve], [])], "base stock (units)", "CNY", "t")
+    xt, xs, ys = _tick_texts(fig.axes[0])
+    assert xt and all(float(t).is_integer() for t in xt), xt  # an integer parameter: no 1.5 tick
+    assert len(set(xs)) == len(xs) and len(set(ys)) == len(ys), (xs, ys)
+    assert all("." not in t for t in xs)
+    fig = sweep_figure(np.array([0.5, 0.6, 0.7]), [("customer_total_cost", [curve.__class__("a", mean[:3], mean[:3], mean[:3])], [])], "x", "CNY", "t")
+    xt, xs, _ = _tick_texts(fig.axes[0])
+    assert any(not float(t).is_integer() for t in xt) and len(set(xs)) == len(xs)
+
+
+def test_distinct_labels() -> None:
+    from sim.sweep_plots import distinct_labels
+
+    assert distinct_labels([1.0, 2.0, 3.0]) == ["1", "2", "3"]
+    assert distinct_labels([10.2e6, 10.4e6, 10.6e6], 1e6) == ["10.2", "10.4", "10.6"]
+    assert distinct_labels([0.0, 0.25, 0.5], 0.01, "%") == ["0%", "25%", "50%"]
+    assert distinct_labels([-0.0001, 1.0]) == ["0", "1"]
+
+
+def test_no_break_even_marked_without_crossing() -> None:
+    """A mark outside the swept range (e.g. an extrapolation) is not drawn."""
+    from sim.sweep_plots import Curve, Mark, sweep_figure
+
+    m = np.array([1.0, 2.0, 3.0])
+    fig = sweep_figure(np.array([0.0, 1.0, 2.0]), [("maker_profit", [Curve("a", m, m, m)], [Mark("far", 7.0, None, None)])], "x", "CNY", "t")
+    assert not fig.axes[0].texts and len(fig.axes[0].lines) == 1  # no annotation, no dashed line: only the curve

@@ -1,4 +1,9 @@
-"""``sim sweep FILE [FILE ...] --param PATH --values ... | --range LO HI STEPS``: vary one parameter."""
+"""sim sweep FILE [FILE ...] --param PATH --values ... | --range LO HI STEPS [--baseline BASE]: vary one parameter.
+
+With ``--baseline BASE.yaml`` a fixed scenario runs once on the same random numbers and every
+(file, value) point is reported against it: paired difference point − baseline with its 95% CI
+per KPI (``baseline_differences.csv``, ``baseline.png``).
+"""
 
 from __future__ import annotations
 
@@ -19,17 +24,20 @@ from sim.commands.common import (
     run_all,
     writing_results,
 )
-from sim.compare import labels_for, manifest, unit_of
+from sim.compare import labels_for, manifest, spread, unit_of
 from sim.kpis import describe
 from sim.output import COMPLETE, dumps_json, now_utc, write_folder
 from sim.scenario.errors import ScenarioError
-from sim.scenario.loader import SET, scenario_hash
+from sim.scenario.loader import SET, load_scenario, scenario_hash
+from sim.scenario.schema import Scenario
 from sim.sweep import (
     DEFAULT_KPIS,
     METHOD,
     BreakEven,
     Sweep,
     all_break_evens,
+    baseline_break_evens,
+    baseline_csv,
     break_even_csv,
     param_label,
     parse_values,
@@ -57,6 +65,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--values", nargs="+", metavar="V", help="values to try")
     g.add_argument("--range", nargs=3, metavar=("LO", "HI", "STEPS"), help="STEPS evenly spaced values from LO to HI")
+    p.add_argument(
+        "--baseline",
+        metavar="BASE",
+        default=None,
+        help="a fixed scenario file, run once on the same random numbers; every point is reported against it "
+        "(paired difference and 95%% CI per KPI)",
+    )
     p.add_argument("--kpis", nargs="+", default=list(DEFAULT_KPIS), metavar="KPI", help="KPIs to plot (default: customer_total_cost maker_profit)")
     p.add_argument("--out", default=None, help=f"output folder (default {DEFAULT_OUT}/)")
     add_run_options(p)
@@ -94,10 +109,10 @@ def table(sweep: Sweep, kpi: str) -> str:
         row = [t]
         for f in range(len(sweep.labels)):
             s = sweep.summary(f, v, kpi)
-            row.append(f"{number(s.mean, meta.unit)} ± {number(s.half_width, meta.unit)}")
+            row.append(f"{number(s.mean, meta.unit)} ± {spread(s.half_width, s.mean, meta.unit)}")
         if len(sweep.labels) >= 2:
             d = sweep.difference(kpi, 0, 1, v)
-            row.append(f"{number(d.mean, meta.unit)} ± {number(d.half_width, meta.unit)}" + (" *" if d.significant else ""))
+            row.append(f"{number(d.mean, meta.unit)} ± {spread(d.half_width, d.mean, meta.unit)}" + (" *" if d.significant else ""))
         rows.append(row)
     title = f"{meta.label}{f' ({unit})' if unit else ''}, mean ± 95% CI over {sweep.replications} replications" + (
         "; * = difference significant at 95%" if len(sweep.labels) >= 2 else ""
@@ -105,9 +120,27 @@ def table(sweep: Sweep, kpi: str) -> str:
     return title + "\n" + render(header, rows)
 
 
+def baseline_table(sweep: Sweep, kpi: str) -> str:
+    """One KPI: paired difference point − baseline ± 95% half-width per value and file."""
+    meta = describe(kpi)
+    unit = unit_of(kpi, sweep.currency)
+    rows = []
+    for v, t in enumerate(sweep.texts):
+        row = [t]
+        for f in range(len(sweep.labels)):
+            d = sweep.vs_baseline(kpi, f, v)
+            row.append(f"{number(d.mean, meta.unit)} ± {spread(d.half_width, d.mean, meta.unit)}" + (" *" if d.significant else ""))
+        rows.append(row)
+    title = (
+        f"{meta.label}{f' ({unit})' if unit else ''}: point − baseline {sweep.baseline_label}, paired, "
+        f"mean ± 95% CI; * = significant at 95%"
+    )
+    return title + "\n" + render([sweep.param, *(f"{lab} − baseline" for lab in sweep.labels)], rows)
+
+
 def figure(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, bytes]:
-    """The sweep figure, PNG and SVG."""
-    from sim import plots
+    """The sweep figure, PNG and SVG: KPIs against the parameter, break-evens between files marked."""
+    from sim import plots, sweep_plots
 
     panels = []
     x = np.array(sweep.values)
@@ -116,26 +149,61 @@ def figure(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, bytes]:
         for f, label in enumerate(sweep.labels):
             ss = [sweep.summary(f, v, kpi) for v in range(len(sweep.values))]
             curves.append(
-                plots.Curve(label, np.array([s.mean for s in ss]), np.array([s.low for s in ss]), np.array([s.high for s in ss]))
+                sweep_plots.Curve(label, np.array([s.mean for s in ss]), np.array([s.low for s in ss]), np.array([s.high for s in ss]))
             )
         marks = []
         for b in found:
-            if b.kpi != kpi or b.estimate is None:
+            if b.kpi != kpi or b.estimate is None or b.a not in sweep.labels:  # baseline crossings: baseline figure
                 continue
             lo = "…" if b.low is None else f"{b.low:,.4g}"
             hi = "…" if b.high is None else f"{b.high:,.4g}"
             a = sweep.labels.index(b.a)
             y = float(np.interp(b.estimate, x, curves[a].mean))
-            marks.append(plots.Mark(f"{b.b} = {b.a} at ≈ {b.estimate:,.4g}\n95% interval {lo} to {hi}", b.estimate, b.low, b.high, y))
+            marks.append(sweep_plots.Mark(f"{b.b} = {b.a} at ≈ {b.estimate:,.4g}\n95% interval {lo} to {hi}", b.estimate, b.low, b.high, y))
         panels.append((kpi, curves, marks))
     first = sweep.results[0][0].scenario
     title = (
-        f"Sweep of {sweep.param}: mean and 95% CI band over {sweep.replications} replications per point\n"
-        f"common random numbers (seed {sweep.seed}); money over the {plots.window_text(first)}; "
-        "dashed line = break-even, grey band = its 95% interval"
+        f"Sweep of {sweep.param}: mean and 95% CI, {sweep.replications} replications per point, seed {sweep.seed}\n"
+        f"money over the {plots.window_text(first)}; dashed line = break-even, grey = its 95% interval"
     )
-    fig = plots.sweep_figure(x, panels, param_label(sweep.param, sweep.currency), sweep.currency, title)
+    fig = sweep_plots.sweep_figure(x, panels, param_label(sweep.param, sweep.currency), sweep.currency, title)
     return plots.render(fig)
+
+
+def baseline_figure(sweep: Sweep) -> dict[str, bytes]:
+    """Each file's paired difference to the baseline against the parameter, PNG and SVG."""
+    from sim import plots, sweep_plots
+
+    x = np.array(sweep.values)
+    panels = []
+    for kpi in sweep.kpis:
+        curves = []
+        for f, label in enumerate(sweep.labels):
+            ds = [sweep.vs_baseline(kpi, f, v) for v in range(len(sweep.values))]
+            curves.append(sweep_plots.Curve(label, np.array([d.mean for d in ds]), np.array([d.low for d in ds]), np.array([d.high for d in ds])))
+        panels.append((kpi, curves))
+    title = (
+        f"Each point − baseline {sweep.baseline_label}: paired difference and 95% CI\n"
+        f"{sweep.replications} common replications per point, seed {sweep.seed}"
+    )
+    fig = sweep_plots.baseline_figure(x, panels, param_label(sweep.param, sweep.currency), sweep.currency, title)
+    return plots.render(fig)
+
+
+def report_html(sweep: Sweep, found: Sequence[BreakEven], figs: Sequence[tuple[str, bytes, str]], args: argparse.Namespace) -> str:
+    """The sweep folder's report.html."""
+    from sim.sweep_report import sweep_report
+
+    prov = {
+        "files": ", ".join(sweep.files),
+        **({"baseline": sweep.baseline_file} if sweep.baseline is not None else {}),
+        "parameter": sweep.param,
+        "values": ", ".join(sweep.texts),
+        "seed": str(sweep.seed),
+        "replications": str(sweep.replications),
+        "overrides": ", ".join(args.overrides) or "none",
+    }  # no times: the report is byte-identical for the same inputs (they are in manifest.json)
+    return sweep_report(sweep, found, figs, prov)
 
 
 def output_files(
@@ -143,34 +211,53 @@ def output_files(
 ) -> dict[str, str | bytes]:
     """Every file of the output folder."""
     fig = figure(sweep, found)
-    return {
+    figs = [("KPIs against the parameter", fig["png"], (
+        "Mean of each file at each swept value with its 95% CI band; a dashed line marks where two files' "
+        "curves cross inside the range, the grey band its 95% interval."
+    ))]
+    files: dict[str, str | bytes] = {
         "sweep.csv": sweep_csv(sweep),
         "sweep_replications.csv": replications_csv(sweep),
         "break_even.csv": break_even_csv(found),
         "sweep.json": dumps_json(sweep_json(sweep, found)),
         "sweep.png": fig["png"],
         "sweep.svg": fig["svg"],
-        "manifest.json": dumps_json(
-            manifest(
-                started,
-                now_utc(),
-                status=COMPLETE,
-                resumed=bool(args.resume),
-                command="sweep",
-                param=args.param,
-                values=list(sweep.texts),
-                seed=sweep.seed,
-                replications=sweep.replications,
-                scenarios=[
-                    {"label": lab, "file": f, "scenario_hashes": [scenario_hash(r.scenario) for r in row]}
-                    for lab, f, row in zip(sweep.labels, sweep.files, sweep.results)
-                ],
-                overrides=list(args.overrides),
-                jobs=args.jobs,
-                wall_time_s=round(wall_time_s, 3),
-            )
-        ),
     }
+    if sweep.baseline is not None:
+        base = baseline_figure(sweep)
+        files |= {"baseline_differences.csv": baseline_csv(sweep), "baseline.png": base["png"], "baseline.svg": base["svg"]}
+        figs.append(("Each point against the baseline", base["png"], (
+            "Paired difference point − baseline (same random numbers) with its 95% CI band; "
+            "the horizontal line at 0 is the baseline."
+        )))
+    files["report.html"] = report_html(sweep, found, figs, args)
+    files["manifest.json"] = dumps_json(
+        manifest(
+            started,
+            now_utc(),
+            status=COMPLETE,
+            resumed=bool(args.resume),
+            command="sweep",
+            param=args.param,
+            values=list(sweep.texts),
+            seed=sweep.seed,
+            replications=sweep.replications,
+            scenarios=[
+                {"label": lab, "file": f, "scenario_hashes": [scenario_hash(r.scenario) for r in row]}
+                for lab, f, row in zip(sweep.labels, sweep.files, sweep.results)
+            ],
+            **(
+                {}
+                if sweep.baseline is None
+                else {"baseline": {"label": sweep.baseline_label, "file": sweep.baseline_file,
+                                   "scenario_hash": scenario_hash(sweep.baseline.scenario)}}
+            ),
+            overrides=list(args.overrides),
+            jobs=args.jobs,
+            wall_time_s=round(wall_time_s, 3),
+        )
+    )
+    return files
 
 
 def main(args: argparse.Namespace) -> int:
@@ -189,12 +276,18 @@ def main(args: argparse.Namespace) -> int:
                 if any(p.file == SET for p in exc.problems):
                     break  # the path itself is wrong: every other value would say the same
         variants.append(row)
+    base_scenarios: list[Scenario] = []
+    if args.baseline is not None:
+        try:  # the --set overrides apply to the baseline too; the swept parameter does not
+            base_scenarios = [load_scenario(args.baseline, args.overrides)]
+        except ScenarioError as exc:
+            problems += [p for p in exc.problems if p not in problems]
     if problems:
         raise ScenarioError(problems)
     from sim.diagnostics import print_warnings  # suspicious settings, per swept value where they differ
 
     print_warnings([(sc, f"{args.param}={t}") for row in variants for sc, (_, t) in zip(row, values)])
-    flat = apply_run_options([sc for row in variants for sc in row], args)
+    flat = apply_run_options([sc for row in variants for sc in row] + base_scenarios, args)
     check_region_kpis(args.kpis, flat)
     seed, n = flat[0].seed, flat[0].replications
     started = now_utc()
@@ -203,9 +296,14 @@ def main(args: argparse.Namespace) -> int:
     k = len(values)
     grid = tuple(tuple(results[f * k : (f + 1) * k]) for f in range(len(args.files)))
     check_kpis(args.kpis, grid[0][0].kpis)
+    labels = tuple(labels_for([row[0] for row in grid], args.files))
+    base = results[-1] if base_scenarios else None
+    base_label = ""
+    if base is not None:
+        base_label = base.scenario.name if base.scenario.name not in labels else f"{base.scenario.name} (baseline)"
     sweep = Sweep(
         param=args.param,
-        labels=tuple(labels_for([row[0] for row in grid], args.files)),
+        labels=labels,
         files=tuple(args.files),
         values=tuple(x for x, _ in values),
         texts=tuple(t for _, t in values),
@@ -213,16 +311,22 @@ def main(args: argparse.Namespace) -> int:
         kpis=tuple(args.kpis),
         seed=seed,
         replications=n,
+        baseline=base,
+        baseline_label=base_label,
+        baseline_file=args.baseline or "",
     )
-    found = all_break_evens(sweep)
+    found = all_break_evens(sweep) + baseline_break_evens(sweep)
     with writing_results(out):
         write_folder(out, output_files(sweep, found, args, started, results[0].wall_time_s), command=NAME)
     for kpi in sweep.kpis:
         print(table(sweep, kpi))
         print()
+        if sweep.baseline is not None:
+            print(baseline_table(sweep, kpi))
+            print()
     if found:
         print("Break-even (" + METHOD + "):")
         for b in found:
             print("- " + b.text)
-    print(f"\nresults written to {out}/ (figure: {out / 'sweep.png'})")
+    print(f"\nresults written to {out}/ (report: {out / 'report.html'})")
     return 0
