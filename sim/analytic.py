@@ -30,7 +30,7 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
-from sim.build import HOURS_PER_YEAR, Network
+from sim.build import HOURS_PER_YEAR, CentralSpec, DepotSpec, Network
 from sim.distributions import Deterministic, Sampler
 from sim.ledger import PriceList
 from sim.theory import central_resupply_mean, erlang_loss, metric
@@ -109,23 +109,28 @@ class Analysis:
 class RepairMix:
     """How a failed unit of a part is resupplied (consumable: share 0, condemnation 1)."""
 
+    repairable: bool
     depot_share: float
     depot_repair_mean_h: float
     return_mean_h: float
     central_repair_mean_h: float
     condemnation_share: float
-
-    @property
-    def repairable(self) -> bool:
-        return self.depot_share > 0 or self.condemnation_share < 1
+    deterministic: bool  # return and central repair times are constants
 
 
-CONSUMABLE = RepairMix(0.0, 0.0, 0.0, 0.0, 1.0)
+CONSUMABLE = RepairMix(False, 0.0, 0.0, 0.0, 0.0, 1.0, True)
 
 
 def repair_mix(net: Network, part: int) -> RepairMix:
-    """The repair mix of a part (every part is consumable until the scenario says otherwise)."""
-    return CONSUMABLE
+    """The repair mix of a part, from its spec (a consumable part is never repaired)."""
+    p = net.parts[part]
+    if not p.repairable:
+        return CONSUMABLE
+    central_repair = p.central_repair_time or p.depot_repair_time  # the engine's fallback
+    return RepairMix(
+        True, p.depot_repair_share, _mean(p.depot_repair_time), _mean(p.return_time), _mean(central_repair),
+        p.condemnation_share, _deterministic(p.return_time) and _deterministic(central_repair),
+    )
 
 
 def _mean(s: Sampler | None) -> float:
@@ -252,24 +257,26 @@ def _stock(
                 lam = depot_rate[j]
                 lead = shares[j] * mix.depot_repair_mean_h + (1.0 - shares[j]) * transport[j]
                 b, mean, var = _loss_moments(lam, lead, stocks[j])
-                exact = j not in lateral_depots and stream_free(net, j, k)
+                exact = j not in lateral_depots and stream_free(net, j, k) and (d.repair_servers is None or mix.depot_share == 0)
                 rows.append(StockRow(method, d.name, part.name, stocks[j], lam, mean, var, 0.0,
                                      1.0 - b if lam > 0 else 1.0, 0.0, b if lam > 0 else 0.0, exact))
                 served[(j, k)] = _Served(1.0 - b if lam > 0 else 1.0, b if lam > 0 else 0.0, 0.0)
             continue
         p_mean = _mean(central.factory_lead_time)
-        if mix.repairable:
-            t0 = central_resupply_mean(mix.condemnation_share, mix.return_mean_h, mix.central_repair_mean_h, p_mean)
-        else:
-            t0 = p_mean
+        # central's resupply: a fleet carcass is repaired (or condemned and bought); a counter sale is bought
+        fleet_c = sum(float(fleet_rate[j, k]) * (1.0 - mix.depot_share) for j in range(len(stocks)))
+        stream_c = sum(depot_rate) - float(fleet_rate[:, k].sum())
+        t_fleet = (central_resupply_mean(mix.condemnation_share, mix.return_mean_h, mix.central_repair_mean_h, p_mean)
+                   if mix.repairable else p_mean)
+        t0 = (fleet_c * t_fleet + stream_c * p_mean) / (fleet_c + stream_c) if fleet_c + stream_c > 0 else t_fleet
         s0 = central.base_stock[k] if not central.infinite else None
         res = metric(depot_rate, transport, stocks, t0, s0, method, depot_repair_shares=shares,
                      depot_repair_means=[mix.depot_repair_mean_h] * len(stocks))
-        central_exact = s0 is None or (s0 == 0 and _central_deterministic(net, mix))
+        central_exact = s0 is None or (s0 == 0 and _central_deterministic(net, mix, stream_c > 0))
         for j, d in enumerate(net.depots):
             r = res.depots[j]
             lam = depot_rate[j]
-            exact = central_exact and j not in lateral_depots
+            exact = central_exact and j not in lateral_depots and (d.repair_servers is None or mix.depot_share == 0)
             rows.append(StockRow(method, d.name, part.name, stocks[j], lam, r.pipeline_mean,
                                  res.depot_pipeline_variance[j], r.expected_backorders,
                                  r.fill_rate if lam > 0 else 1.0, r.mean_wait if lam > 0 else 0.0, 0.0, exact))
@@ -278,7 +285,9 @@ def _stock(
             c = res.central
             lam0 = res.central_demand_rate
             # central sees every depot order: Poisson for Poisson demand, with iid resupply (Palm)
-            exact0 = not mix.repairable or (not net.policy.emergency and not lateral_depots)
+            exact0 = not mix.repairable or (
+                not net.policy.emergency and not lateral_depots and central.repair_servers is None
+            )
             rows.append(StockRow(method, CENTRAL, part.name, s0, lam0, c.pipeline_mean, c.pipeline_mean,
                                  c.expected_backorders, c.fill_rate if lam0 > 0 else 1.0,
                                  c.mean_wait if lam0 > 0 else 0.0, 0.0, exact0))
@@ -290,11 +299,14 @@ def stream_free(net: Network, depot: int, part: int) -> bool:
     return not any(st.depot == depot and st.part == part for st in net.streams)
 
 
-def _central_deterministic(net: Network, mix: RepairMix) -> bool:
+def _central_deterministic(net: Network, mix: RepairMix, streams: bool) -> bool:
     """The central resupply time is a constant (S0 = 0 then delays every depot order by exactly it)."""
-    if not mix.repairable:
-        return _deterministic(net.central.factory_lead_time)
-    return False  # a repair/condemnation mixture is random
+    bought = _deterministic(net.central.factory_lead_time)
+    if not mix.repairable or mix.condemnation_share >= 1.0:
+        return bought
+    if mix.condemnation_share > 0.0 or streams:  # a mixture of repair and purchase
+        return False
+    return mix.deterministic
 
 
 def _restore_times(
@@ -406,9 +418,9 @@ def _loads(
     return tuple(loads)
 
 
-def _repair_servers(place: object) -> int | None:
-    """A repair shop's servers (None: unlimited; every place is unlimited until the scenario says otherwise)."""
-    return None
+def _repair_servers(place: DepotSpec | CentralSpec) -> int | None:
+    """A repair shop's servers (None: unlimited)."""
+    return place.repair_servers
 
 
 def _notes(

@@ -24,7 +24,7 @@ from types import FrameType, ModuleType
 from sim import __version__
 from sim.commands import UsageError
 
-COMMANDS = ("run", "validate", "compare", "sweep", "check", "baseline")
+COMMANDS = ("run", "validate", "compare", "sweep", "check", "baseline", "analytic")
 
 
 def _modules() -> list[ModuleType]:
