@@ -75,6 +75,7 @@ class Tally:
         "site_perishable",
         "yardstick_known",
         "yardstick_ok",
+        "site_willfit_units",  # Y: will-fit parts bought at parts shops, [site][part]
     )
 
     def __init__(self, n_regions: int, n_sites: int, n_parts: int) -> None:
@@ -102,6 +103,7 @@ class Tally:
         self.site_perishable = [0] * n_sites
         self.yardstick_known = 0  # outages whose outcome against the yardsticks is known
         self.yardstick_ok = [0] * len(YARDSTICKS_H)
+        self.site_willfit_units = [[0] * n_parts for _ in range(n_sites)]  # Y: will-fit parts, [site][part]
 
     @classmethod
     def of(cls, net: Network) -> Tally:
