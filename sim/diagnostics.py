@@ -253,7 +253,8 @@ def _null_island(scenario: Scenario, net: Network) -> list[Diagnostic]:
     """Places at latitude 0, longitude 0: coordinates most likely left out."""
     out = []
     places = [("site", s.name, s.lat, s.lon) for s in scenario.sites]
-    places += [("depot", d.name, d.lat, d.lon) for d in scenario.depots[: len(net.depots)]]
+    open_names = {d.name for d in net.depots}  # open_depots may close any of them
+    places += [("depot", d.name, d.lat, d.lon) for d in scenario.depots if d.name in open_names]
     if scenario.central.lat is not None and scenario.central.lon is not None:
         places.append(("central warehouse", scenario.central.name, scenario.central.lat, scenario.central.lon))
     for kind, name, lat, lon in places:

@@ -54,8 +54,8 @@ def test_offered_technician_load_at_or_above_one() -> None:
 
 
 def test_case_study_with_one_open_depot_warns_of_the_overload() -> None:
-    # open_depots=1 leaves Dongguan's 2 technicians for all 737 machines (269 of 632 outages open at the horizon)
-    sc = load_scenario(DENSE, ["open_depots=1"])
+    # open_depots=[Dongguan] leaves Dongguan's 2 technicians for all 737 machines (269 of 632 outages open at the horizon)
+    sc = load_scenario(DENSE, ["open_depots=[Dongguan]"])
     net = build(sc)
     mttf_h = {c.name: c.time_to_failure_h.mean for c in sc.machine_models[0].components}  # exponential: the mean
     repair_h = {c.name: c.repair_time_h.mean for c in sc.machine_models[0].components}

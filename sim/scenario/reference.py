@@ -100,6 +100,8 @@ def type_text(tp: Any, meta: Sequence[Any] = ()) -> str:
     if origin in (Union, types.UnionType) and type(None) in args:
         rest = [a for a in args if a is not type(None)]
         return f"{type_text(rest[0] if len(rest) == 1 else Union[tuple(rest)], meta)} or null"
+    if origin in (Union, types.UnionType):  # e.g. open_depots: a number or a list of names
+        return " or ".join(type_text(a) for a in args)
     if origin is Literal:
         return " or ".join(f"`{a}`" for a in args)
     if origin is list:

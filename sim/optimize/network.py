@@ -1,0 +1,463 @@
+"""Depot-network design: which candidate depots to open, and which depot serves each site.
+
+Every depot a scenario lists is a candidate. Opening depot *j* costs its rent, its
+technicians and the holding cost of its base stock per year; serving site *i* from *j*
+costs the maker freight, technician kilometres, emergency shipments and late penalties,
+and costs the customer downtime and spoiled goods, all as expected values per year from
+closed forms (Palm's theorem for the depot's fill rate). With ``y_j`` (open) binary and
+``x_ij`` (site *i* served by *j*) in [0, 1] this is an uncapacitated facility-location
+problem, solved exactly with ``scipy.optimize.milp`` (HiGHS):
+
+    minimise   Σ_j F_j y_j + Σ_ij c_ij x_ij
+    subject to Σ_j x_ij = 1 (every site served),  x_ij ≤ y_j (only by an open depot),
+               x_id ≥ y_d (a site's own ``depot`` serves it when open),
+               y_j = 1 for depots with demand streams,  Σ_j y_j = N (for "the best N").
+
+The fill rate of a depot depends on the demand it gets, i.e. on the assignment; to keep
+the model linear it is evaluated at an assignment fixed beforehand, and the design is
+iterated: solve, recompute every depot's demand from the solution (a closed depot gets
+the demand it would draw if it joined), solve again, until the open set repeats.
+Approximations (docs/network-design.md): lateral transshipments and technician queueing
+are ignored, a stock-out at the assigned depot waits for an emergency shipment (or for
+the depot's backorder when emergencies are off), the central warehouse is treated as
+never short, failures are counted as if machines never stopped, repair times by their means.
+
+The cost model reads the scenario and a :class:`Places` (the build's travel rule); it does
+not import :mod:`sim.build`, which calls it to resolve ``open_depots: N``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import numpy as np
+from scipy import sparse, stats
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from sim.distributions import sampler
+from sim.scenario.schema import Scenario
+
+HOURS_PER_YEAR = 8760.0
+Objective = Literal["total_cost", "maker_profit"]
+OBJECTIVES: tuple[str, ...] = ("total_cost", "maker_profit")
+MAX_ROUNDS = 6  # fill-rate iterations; the open set usually repeats after two or three
+
+
+class DesignError(ValueError):
+    """The design problem has no solution (e.g. more depots must be open than N allows)."""
+
+
+class Places(Protocol):
+    """Travel between named places (:class:`sim.build._Travel` is one)."""
+
+    def distance_km(self, a: str, b: str) -> float: ...
+
+    def part_h(self, a: str, b: str) -> float: ...
+
+    def technician_h(self, a: str, b: str) -> float: ...
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """The linear model: yearly costs of opening each depot and of serving each site from each depot."""
+
+    depots: tuple[str, ...]
+    sites: tuple[str, ...]
+    depot_cost: np.ndarray  # (J,) maker: fixed + technicians + holding of the base stock, per year
+    maker_cost: np.ndarray  # (I, J) maker: freight, technician km, emergency shipments, late penalties, per year
+    penalty: np.ndarray  # (I, J) the late penalties in maker_cost (paid to the customers)
+    customer_loss: np.ndarray  # (I, J) customers: downtime and perishable losses, per year
+    restore_h: np.ndarray  # (I, J) expected restore time per failure, hours
+    failures_per_year: np.ndarray  # (I,)
+    allowed: np.ndarray  # (I, J) bool: j may serve i (staffed)
+    preferred: tuple[int, ...]  # per site: index of its own ``depot`` or -1
+    forced: tuple[bool, ...]  # per depot: must be open (demand streams arrive there)
+    maker_constant: float  # maker's yearly profit before any depot and site cost
+    customer_constant: float  # customers' yearly payments that no design changes
+
+    def site_cost(self, objective: Objective) -> np.ndarray:
+        """c_ij: the yearly cost of serving site i from depot j under ``objective``."""
+        if objective == "maker_profit":
+            return self.maker_cost
+        # total cost: the penalties are a transfer from the maker to the customers and cancel
+        return self.maker_cost - self.penalty + self.customer_loss
+
+    def assign(self, open_set: Sequence[int], objective: Objective) -> np.ndarray:
+        """Each site's depot among ``open_set``: its own depot if open, else the cheapest (ties: file order)."""
+        cost = np.where(self.allowed, self.site_cost(objective), np.inf)
+        idx = np.array(sorted(open_set), dtype=int)
+        best = idx[np.argmin(cost[:, idx], axis=1)]
+        for i, d in enumerate(self.preferred):
+            if d >= 0 and d in open_set:
+                best[i] = d
+        return best
+
+    def evaluate(self, open_set: Sequence[int], objective: Objective) -> "Evaluation":
+        """The figures of one open set with its best assignment."""
+        a = self.assign(open_set, objective)
+        rows = np.arange(len(self.sites))
+        fixed = float(self.depot_cost[list(open_set)].sum())
+        maker = fixed + float(self.maker_cost[rows, a].sum())
+        loss = float(self.customer_loss[rows, a].sum())
+        penalty = float(self.penalty[rows, a].sum())
+        cost = fixed + float(self.site_cost(objective)[rows, a].sum())
+        fails = float(self.failures_per_year.sum())
+        restore = float((self.failures_per_year * self.restore_h[rows, a]).sum() / fails) if fails > 0 else 0.0
+        return Evaluation(
+            open=tuple(sorted(open_set)),
+            assignment=tuple(int(j) for j in a),
+            cost_per_year=cost,
+            maker_profit_per_year=self.maker_constant - maker,
+            customer_cost_per_year=self.customer_constant + loss - penalty,
+            customer_loss_per_year=loss,
+            restore_h_mean=restore,
+        )
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One open set (depot indices) with its assignment (depot index per site) and its yearly figures."""
+
+    open: tuple[int, ...]
+    assignment: tuple[int, ...]
+    cost_per_year: float  # the minimised objective: total cost, or the maker's network cost
+    maker_profit_per_year: float
+    customer_cost_per_year: float  # customers' total cost of ownership
+    customer_loss_per_year: float  # downtime and perishable losses
+    restore_h_mean: float
+
+
+@dataclass(frozen=True)
+class Design:
+    """The chosen network, by name."""
+
+    objective: Objective
+    n_open: int | None  # None: the number of depots was free
+    open: tuple[str, ...]  # in file order
+    assignment: dict[str, str]  # site -> depot
+    figures: Evaluation
+    rounds: int  # fill-rate iterations used
+
+
+# ----------------------------------------------------------------------------- the cost model
+
+
+def _mean(spec: object, factor: float = 1.0) -> float:
+    return float(sampler(spec, factor).mean)  # type: ignore[arg-type]
+
+
+def _poisson_fill_ebo(m: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Palm: pipeline Poisson(m), base stock s (broadcast): fill = P(N ≤ s-1), EBO = E[(N-s)+]."""
+    s = np.broadcast_to(s, m.shape)
+    fill = np.where(s > 0, stats.poisson.cdf(s - 1, m), 0.0)
+    ebo = m - s  # E[(N-s)+] = m - s + Σ_{k<s} (s-k) P(N=k)
+    for k in range(int(s.max(initial=0))):
+        ebo = ebo + np.where(k < s, (s - k) * stats.poisson.pmf(k, m), 0.0)
+    return fill, np.maximum(ebo, 0.0)
+
+
+def _nearest(sc: Scenario, places: Places, open_set: Sequence[int]) -> np.ndarray:
+    """Each site's nearest staffed open depot by technician time (its own depot when open)."""
+    staffed = [j for j in open_set if sc.depots[j].technicians > 0] or list(open_set)
+    out = np.empty(len(sc.sites), dtype=int)
+    names = {d.name: j for j, d in enumerate(sc.depots)}
+    for i, s in enumerate(sc.sites):
+        own = names.get(s.depot) if s.depot is not None else None
+        if own is not None and own in open_set:
+            out[i] = own
+        else:
+            out[i] = min(staffed, key=lambda j: (places.technician_h(sc.depots[j].name, s.name), j))
+    return out
+
+
+def cost_model(sc: Scenario, places: Places, demand_from: Sequence[int] | np.ndarray | None = None) -> CostModel:
+    """The linear model of ``sc`` with each depot's part demand taken from ``demand_from``.
+
+    ``demand_from`` is a depot index per site (an assignment; default: nearest of all
+    candidates) or an (I, J) bool matrix, True where site i's demand loads depot j. A
+    depot's fill rate for site i counts the demand of the sites that load it, plus i's own
+    demand when i is not among them (the demand it would have if it served i).
+    """
+    J, I, K = len(sc.depots), len(sc.sites), len(sc.parts)
+    part_index = {p.name: k for k, p in enumerate(sc.parts)}
+    depot_index = {d.name: j for j, d in enumerate(sc.depots)}
+    models = {m.name: m for m in sc.machine_models}
+    plans = {p.name: p for p in sc.service_plans}
+    mult = sc.pricing.part_price_multiplier
+    price = np.array([p.price * mult for p in sc.parts])
+    unit_cost = np.array([p.unit_cost for p in sc.parts])
+    source = np.asarray(demand_from if demand_from is not None else _nearest(sc, places, range(J)))
+    counted = source.astype(bool) if source.ndim == 2 else source[:, None] == np.arange(J)[None, :]  # (I, J)
+
+    # failure classes per site: (rate per year, part index or -1, repair mean h)
+    classes: list[list[tuple[float, int, float]]] = []
+    part_rate = np.zeros((I, K))  # failures per year needing each part
+    for i, s in enumerate(sc.sites):
+        factor = plans[s.service_plan].time_to_failure_factor if s.service_plan else 1.0
+        rows = []
+        for model_name, count in s.machines.items():
+            for c in models[model_name].components:
+                rate = count * HOURS_PER_YEAR / _mean(c.time_to_failure_h, factor) if count else 0.0
+                k = part_index[c.part] if c.part is not None else -1
+                rows.append((rate, k, _mean(c.repair_time_h)))
+                if k >= 0:
+                    part_rate[i, k] += rate
+        classes.append(rows)
+    stream_rate = np.zeros((J, K))
+    for ds in sc.demand_streams:
+        stream_rate[depot_index[ds.depot], part_index[ds.part]] += ds.rate_per_h * HOURS_PER_YEAR
+
+    # fill rate and conditional wait of depot j for site i, part k (I, J, K)
+    demand = stream_rate + counted.T.astype(float) @ part_rate  # (J, K) per year
+    lam = demand[None, :, :] + np.where(counted[:, :, None], 0.0, part_rate[:, None, :])  # per year
+    lead_h = np.array([_mean(d.replenishment_lead_time_h or sc.central.transport_lead_time_h) for d in sc.depots])
+    stock = np.array([[d.base_stock.get(p.name, 0) for p in sc.parts] for d in sc.depots], dtype=int)
+    fill, ebo = _poisson_fill_ebo(lam * lead_h[None, :, None] / HOURS_PER_YEAR, stock[None, :, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wait_h = np.where(lam > 0, ebo / (lam / HOURS_PER_YEAR), 0.0)  # mean wait of a demand (Little)
+        wait_out_h = np.where(fill < 1.0, wait_h / (1.0 - fill), 0.0)  # mean wait of a demand that waits
+
+    dist = np.array([[places.distance_km(d.name, s.name) for d in sc.depots] for s in sc.sites]).reshape(I, J)
+    part_h = np.array([[places.part_h(d.name, s.name) for d in sc.depots] for s in sc.sites]).reshape(I, J)
+    tech_h = np.array([[places.technician_h(d.name, s.name) for d in sc.depots] for s in sc.sites]).reshape(I, J)
+    em = sc.dispatch.emergency
+    em_h = _mean(em.lead_time_h)
+    fr = sc.freight
+    regions = {r.name: r for r in sc.regions}
+
+    maker = np.zeros((I, J))
+    penalty = np.zeros((I, J))
+    loss = np.zeros((I, J))
+    restore = np.zeros((I, J))
+    fails = np.zeros(I)
+    for i, s in enumerate(sc.sites):
+        region = regions.get(s.region) if s.region else None
+        promise = s.promise_h if s.promise_h is not None else (region.promise_h if region else None)
+        pen = s.late_penalty_per_h if s.late_penalty_per_h is not None else (region.late_penalty_per_h if region else 0.0)
+        em_km = places.distance_km(sc.central.name, s.name) if em.enabled else 0.0
+        for rate, k, repair_h in classes[i]:
+            if rate == 0:
+                continue
+            t = tech_h[i]
+            if k < 0:
+                branches = [(np.ones(J), t + repair_h)]
+                freight = np.zeros(J)
+            else:
+                f = fill[i, :, k]
+                arrive_in = np.maximum(part_h[i], t)
+                arrive_out = np.maximum(em_h, t) if em.enabled else np.maximum(part_h[i] + wait_out_h[i, :, k], t)
+                branches = [(f, arrive_in + repair_h), (1.0 - f, arrive_out + repair_h)]
+                if em.enabled:
+                    freight = f * fr.normal_cost_per_km * dist[i] + (1.0 - f) * (
+                        em.cost_per_shipment + fr.emergency_cost_per_km * em_km
+                    )
+                else:
+                    freight = fr.normal_cost_per_km * dist[i]
+            freight = freight + fr.technician_cost_per_km * 2.0 * dist[i]
+            mean_r = sum(p * r for p, r in branches)
+            late = sum(p * np.maximum(r - promise, 0.0) for p, r in branches) if promise is not None else np.zeros(J)
+            spoiled = sum(p * (r > s.perishable.threshold_h) for p, r in branches) if s.perishable else np.zeros(J)
+            loss_per_failure = mean_r * s.downtime_cost_per_h + spoiled * (s.perishable.loss if s.perishable else 0.0)
+            maker[i] += rate * (freight + late * pen)
+            penalty[i] += rate * late * pen
+            loss[i] += rate * loss_per_failure
+            restore[i] += rate * mean_r
+            fails[i] += rate
+        if fails[i] > 0:
+            restore[i] /= fails[i]
+
+    holding = (stock * unit_cost[None, :] * np.array([p.holding_rate_per_year for p in sc.parts])[None, :]).sum(axis=1)
+    depot_cost = np.array([d.fixed_cost_per_year + d.technicians * d.technician_cost_per_year for d in sc.depots]) + holding
+
+    # what no design changes: machines, parts, fees, counter sales; parts bought, replenishment, central holding
+    machines_price = machines_cost = contracts = visits = parts_paid = 0.0
+    mmult = sc.pricing.machine_price_multiplier
+    for i, s in enumerate(sc.sites):
+        plan = plans[s.service_plan] if s.service_plan else None
+        n = sum(s.machines.values())
+        for model_name, count in s.machines.items():
+            m = models[model_name]
+            machines_price += count * m.price * mmult / m.life_years
+            machines_cost += count * m.cost_to_make / m.life_years
+        if plan is not None:
+            contracts += n * plan.fee_per_machine_year
+            visits += fails[i] * plan.fee_per_visit
+        if plan is None or not plan.parts_included:
+            parts_paid += float(part_rate[i] @ price)
+    units = part_rate.sum(axis=0) + stream_rate.sum(axis=0)
+    counter = float(stream_rate.sum(axis=0) @ price)
+    central_stock = np.array([(sc.central.base_stock or {}).get(p.name, 0) for p in sc.parts])
+    central_holding = float((central_stock * unit_cost * np.array([p.holding_rate_per_year for p in sc.parts])).sum())
+    customer_constant = machines_price + parts_paid + visits + contracts
+    maker_constant = (
+        customer_constant + counter - machines_cost - float(units @ unit_cost)
+        - float(units.sum()) * fr.replenishment_cost_per_unit - central_holding
+    )
+
+    allowed = np.array([[d.technicians > 0 for d in sc.depots]] * I, dtype=bool).reshape(I, J)
+    preferred = tuple(depot_index.get(s.depot, -1) if s.depot is not None else -1 for s in sc.sites)
+    forced = tuple(any(ds.depot == d.name for ds in sc.demand_streams) for d in sc.depots)
+    return CostModel(
+        depots=tuple(d.name for d in sc.depots),
+        sites=tuple(s.name for s in sc.sites),
+        depot_cost=depot_cost,
+        maker_cost=maker,
+        penalty=penalty,
+        customer_loss=loss,
+        restore_h=restore,
+        failures_per_year=fails,
+        allowed=allowed,
+        preferred=preferred,
+        forced=forced,
+        maker_constant=float(maker_constant),
+        customer_constant=float(customer_constant),
+    )
+
+
+# ----------------------------------------------------------------------------- solvers
+
+
+def solve(model: CostModel, objective: Objective, n_open: int | None = None) -> Evaluation:
+    """The exact optimum of the linear model (HiGHS MILP): the open set and its assignment."""
+    J, I = len(model.depots), len(model.sites)
+    _check_feasible(model, n_open)
+    c_site = np.where(model.allowed, model.site_cost(objective), 0.0)
+    c = np.concatenate([model.depot_cost, c_site.ravel()])
+    nx = I * J
+    lower = np.concatenate([np.array(model.forced, dtype=float), np.zeros(nx)])
+    upper = np.concatenate([np.ones(J), model.allowed.ravel().astype(float)])
+    xcol = (np.arange(I)[:, None] * J + np.arange(J)[None, :]).ravel() + J  # column of x_ij
+    rows: list[LinearConstraint] = []
+    # Σ_j x_ij = 1
+    serve = sparse.csr_matrix((np.ones(nx), (np.repeat(np.arange(I), J), xcol)), shape=(I, J + nx))
+    rows.append(LinearConstraint(serve, 1.0, 1.0))
+    # x_ij - y_j <= 0
+    r = np.arange(nx)
+    link = sparse.csr_matrix(
+        (np.concatenate([np.ones(nx), -np.ones(nx)]), (np.concatenate([r, r]), np.concatenate([xcol, np.tile(np.arange(J), I)]))),
+        shape=(nx, J + nx),
+    )
+    rows.append(LinearConstraint(link, -np.inf, 0.0))
+    pref = [(i, d) for i, d in enumerate(model.preferred) if d >= 0]
+    if pref:  # x_id - y_d >= 0: the site's own depot serves it when open
+        n = len(pref)
+        data = np.concatenate([np.ones(n), -np.ones(n)])
+        ri = np.concatenate([np.arange(n), np.arange(n)])
+        ci = np.concatenate([[J + i * J + d for i, d in pref], [d for _, d in pref]])
+        rows.append(LinearConstraint(sparse.csr_matrix((data, (ri, ci)), shape=(n, J + nx)), 0.0, np.inf))
+    if n_open is not None:
+        rows.append(LinearConstraint(np.concatenate([np.ones(J), np.zeros(nx)])[None, :], n_open, n_open))
+    integrality = np.concatenate([np.ones(J), np.zeros(nx)])
+    res = milp(c, constraints=rows, integrality=integrality, bounds=Bounds(lower, upper),
+               options={"mip_rel_gap": 0.0, "disp": False})
+    if res.x is None:
+        raise DesignError(f"no feasible network ({res.message})")
+    open_set = [j for j in range(J) if res.x[j] > 0.5]
+    return model.evaluate(open_set, objective)
+
+
+def brute_force(model: CostModel, objective: Objective, n_open: int | None = None) -> Evaluation:
+    """The optimum by trying every open set (2^J): the check on :func:`solve` for small cases."""
+    J = len(model.depots)
+    _check_feasible(model, n_open)
+    forced = {j for j in range(J) if model.forced[j]}
+    staffed = {j for j in range(J) if model.allowed[:, j].any()} if len(model.sites) else set(range(J))
+    best: Evaluation | None = None
+    sizes = [n_open] if n_open is not None else range(1, J + 1)
+    for n in sizes:
+        for combo in itertools.combinations(range(J), n):
+            if not forced <= set(combo) or (len(model.sites) and not staffed & set(combo)):
+                continue
+            e = model.evaluate(combo, objective)
+            if best is None or e.cost_per_year < best.cost_per_year - 1e-9 * max(1.0, abs(e.cost_per_year)):
+                best = e
+    if best is None:
+        raise DesignError("no feasible network")
+    return best
+
+
+def _check_feasible(model: CostModel, n_open: int | None) -> None:
+    J, forced = len(model.depots), sum(model.forced)
+    if n_open is not None and not 1 <= n_open <= J:
+        raise DesignError(f"cannot open {n_open} of {J} depots")
+    if n_open is not None and forced > n_open:
+        raise DesignError(f"{forced} depots receive demand streams and must be open, more than {n_open}")
+    if len(model.sites) and not model.allowed.any():
+        raise DesignError("no depot has technicians to serve the sites")
+
+
+# ----------------------------------------------------------------------------- the design
+
+
+_CACHE: dict[tuple[str, int | None, str], Design] = {}
+_CACHE_SIZE = 64
+
+
+def design(sc: Scenario, places: Places, n_open: int | None, objective: Objective) -> Design:
+    """The best network of ``n_open`` depots (any number when None) for ``objective``.
+
+    Remembered per scenario (a sweep, its warnings and its runs build the same one several
+    times); ``places`` must be the scenario's own travel rule (:func:`sim.build.places`).
+    """
+    key = (sc.model_dump_json(), n_open, objective)
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[key] = _design(sc, places, n_open, objective)
+    return _CACHE[key]
+
+
+def _design(sc: Scenario, places: Places, n_open: int | None, objective: Objective) -> Design:
+    """The best network of ``n_open`` depots (any number when None) for ``objective``.
+
+    Iterates the fill rates: each round rebuilds the cost model with every depot's demand
+    from the previous round's assignment (a closed depot: the sites it would take if it
+    joined) and solves it exactly; stops when an open set repeats. The result is the best
+    of the rounds' open sets, each evaluated with its own assignment's fill rates.
+    """
+    J = len(sc.depots)
+    demand_from: np.ndarray = _nearest(sc, places, range(J))
+    seen: dict[tuple[int, ...], Evaluation] = {}
+    best: Evaluation | None = None
+    rounds = 0
+    for rounds in range(1, MAX_ROUNDS + 1):
+        sol = solve(cost_model(sc, places, demand_from), objective, n_open)
+        if sol.open in seen:
+            break
+        own = cost_model(sc, places, sol.assignment).evaluate(sol.open, objective)  # its own fill rates
+        seen[sol.open] = own
+        if best is None or own.cost_per_year < best.cost_per_year:
+            best = own
+        demand_from = _joined(sc, places, sol)
+    assert best is not None
+    names = tuple(sc.depots[j].name for j in best.open)
+    assignment = {s.name: sc.depots[j].name for s, j in zip(sc.sites, best.assignment)}
+    return Design(objective, n_open, names, assignment, best, rounds)
+
+
+def _joined(sc: Scenario, places: Places, sol: Evaluation) -> np.ndarray:
+    """(I, J): the demand each depot is loaded with for the next round.
+
+    An open depot: the sites assigned to it. A closed depot: the sites nearer to it than to
+    their assigned depot, the demand it would draw if it joined (not zero).
+    """
+    I, J = len(sc.sites), len(sc.depots)
+    out = np.zeros((I, J), dtype=bool)
+    out[np.arange(I), np.array(sol.assignment, dtype=int)] = True
+    closed = [j for j, d in enumerate(sc.depots) if j not in sol.open and d.technicians > 0]
+    for i, s in enumerate(sc.sites):
+        here = places.technician_h(sc.depots[sol.assignment[i]].name, s.name)
+        for j in closed:
+            out[i, j] = places.technician_h(sc.depots[j].name, s.name) < here
+    return out
+
+
+def evaluate_open(sc: Scenario, places: Places, open_names: Sequence[str], objective: Objective) -> Evaluation:
+    """The figures of a given open set (an explicit list), with the nearest-depot assignment's fill rates."""
+    index = {d.name: j for j, d in enumerate(sc.depots)}
+    open_set = sorted(index[n] for n in open_names)
+    nearest = _nearest(sc, places, open_set)
+    return cost_model(sc, places, nearest).evaluate(open_set, objective)
