@@ -9,10 +9,11 @@ so it can be shipped to worker processes.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sim.distributions import Sampler, sampler
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Part, Scenario
 
 EARTH_RADIUS_KM = 6371.0088
 HOURS_PER_YEAR = 8760.0
@@ -28,12 +29,20 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
 
 @dataclass(frozen=True, slots=True)
 class PartSpec:
-    """A part: money per unit."""
+    """A part: money per unit, and how its failed units are repaired (``repairable``)."""
 
     name: str
     unit_cost: float
     price: float
     holding_rate_per_year: float
+    willfit_price: float = 0.0  # Y: price of the will-fit alternative at parts shops (sim.years)
+    repairable: bool = False  # False: consumable, every unit used is bought new
+    depot_repair_share: float = 0.0  # share of carcasses repaired at the depot that supplied the unit
+    condemnation_share: float = 0.0  # share of carcasses sent to central that are scrapped
+    repair_cost: float = 0.0  # per repair, depot or central
+    depot_repair_time: Sampler | None = None
+    return_time: Sampler | None = None  # carcass transport to the central repair shop
+    central_repair_time: Sampler | None = None
     willfit_price: float = 0.0  # Y: price of the will-fit alternative at parts shops (sim.years)
 
 
@@ -102,6 +111,7 @@ class DepotSpec:
     fixed_cost_per_year: float
     base_stock: tuple[int, ...]  # per part index
     replenishment_lead_time: Sampler
+    repair_servers: int | None = None  # the depot's repair shop; None = unlimited
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +121,7 @@ class CentralSpec:
     infinite: bool
     base_stock: tuple[int, ...]
     factory_lead_time: Sampler | None
+    repair_servers: int | None = None  # the central repair shop; None = unlimited
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,35 +227,85 @@ class _Travel:
         return self.t.technician_mobilisation_h + self.drive_h(a, b)
 
 
-def _close_depots(sc: Scenario, n: int) -> Scenario:
-    """The scenario with only its first ``n`` depots; sites of the closed ones go to the nearest open one."""
-    closed = {d.name for d in sc.depots[n:]}
-    sites = [s.model_copy(update={"depot": None}) if s.depot in closed else s for s in sc.sites]
+def places(sc: Scenario) -> _Travel:
+    """Travel between the scenario's sites, depots (open or not) and central warehouse."""
+    coords: dict[str, tuple[float | None, float | None]] = {s.name: (s.lat, s.lon) for s in sc.sites}
+    coords.update({d.name: (d.lat, d.lon) for d in sc.depots})
+    coords[sc.central.name] = (sc.central.lat, sc.central.lon)
+    return _Travel(sc, coords)
+
+
+def _close_depots(sc: Scenario, open_names: Sequence[str], assignment: Mapping[str, str] | None = None) -> Scenario:
+    """The scenario with only the named depots (in file order).
+
+    With ``assignment`` (site -> depot, from the network design) every site gets its depot;
+    without, sites of closed depots go to the nearest open one.
+    """
+    keep = set(open_names)
+    closed = {d.name for d in sc.depots if d.name not in keep}
+    if assignment is not None:
+        sites = [s.model_copy(update={"depot": assignment[s.name]}) for s in sc.sites]
+    else:
+        sites = [s.model_copy(update={"depot": None}) if s.depot in closed else s for s in sc.sites]
     legs = [leg for leg in sc.travel.table if leg.origin not in closed and leg.to not in closed]
     return sc.model_copy(
-        update={"depots": sc.depots[:n], "sites": sites, "travel": sc.travel.model_copy(update={"table": legs})}
+        update={
+            "depots": [d for d in sc.depots if d.name in keep],
+            "sites": sites,
+            "travel": sc.travel.model_copy(update={"table": legs}),
+        }
+    )
+
+
+def open_network(sc: Scenario) -> Scenario:
+    """``open_depots`` applied: an explicit list keeps those depots; a number N opens the best N.
+
+    The best N come from the network design (:mod:`sim.optimize.network`, objective
+    ``design_objective``), and the sites keep the design's assignment.
+    """
+    chosen = sc.open_depots
+    if chosen is None:
+        return sc
+    if isinstance(chosen, int):
+        from sim.optimize.network import design  # the design reads scenarios, never builds
+
+        best = design(sc, places(sc), chosen, sc.design_objective)
+        return _close_depots(sc, best.open, best.assignment)
+    return _close_depots(sc, chosen)
+
+
+def _part(p: Part, price_multiplier: float) -> PartSpec:
+    """A part's spec: its prices, and its repair samplers when it is repairable (R)."""
+    price = p.price * price_multiplier
+    r = p.repair
+    if r is None:
+        return PartSpec(p.name, p.unit_cost, price, p.holding_rate_per_year)
+    return PartSpec(
+        p.name,
+        p.unit_cost,
+        price,
+        p.holding_rate_per_year,
+        repairable=True,
+        depot_repair_share=r.depot_share,
+        condemnation_share=r.condemnation_share,
+        repair_cost=r.repair_cost,
+        depot_repair_time=sampler(r.depot_repair_time_h) if r.depot_repair_time_h is not None else None,
+        return_time=sampler(r.return_time_h),
+        central_repair_time=sampler(r.central_repair_time_h) if r.central_repair_time_h is not None else None,
     )
 
 
 def build(scenario: Scenario) -> Network:
     """Resolve a validated scenario into a :class:`Network`."""
-    sc = scenario
-    if sc.open_depots is not None and sc.open_depots < len(sc.depots):
-        sc = _close_depots(sc, sc.open_depots)
+    sc = open_network(scenario)
     part_index = {p.name: i for i, p in enumerate(sc.parts)}
     model_index = {m.name: i for i, m in enumerate(sc.machine_models)}
     region_index = {r.name: i for i, r in enumerate(sc.regions)}
     depot_index = {d.name: i for i, d in enumerate(sc.depots)}
     plans = {p.name: p for p in sc.service_plans}
-    coords: dict[str, tuple[float | None, float | None]] = {s.name: (s.lat, s.lon) for s in sc.sites}
-    coords.update({d.name: (d.lat, d.lon) for d in sc.depots})
-    coords[sc.central.name] = (sc.central.lat, sc.central.lon)
-    travel = _Travel(sc, coords)
+    travel = places(sc)
 
-    parts = tuple(
-        PartSpec(p.name, p.unit_cost, p.price * sc.pricing.part_price_multiplier, p.holding_rate_per_year)
-        for p in sc.parts
-    )
+    parts = tuple(_part(p, sc.pricing.part_price_multiplier) for p in sc.parts)
     depots = tuple(
         DepotSpec(
             name=d.name,
@@ -253,6 +314,7 @@ def build(scenario: Scenario) -> Network:
             fixed_cost_per_year=d.fixed_cost_per_year,
             base_stock=tuple(d.base_stock.get(p.name, 0) for p in sc.parts),
             replenishment_lead_time=sampler(d.replenishment_lead_time_h or sc.central.transport_lead_time_h),
+            repair_servers=d.repair_servers,
         )
         for d in sc.depots
     )
@@ -260,6 +322,7 @@ def build(scenario: Scenario) -> Network:
         infinite=sc.central.base_stock is None,
         base_stock=tuple((sc.central.base_stock or {}).get(p.name, 0) for p in sc.parts),
         factory_lead_time=sampler(sc.central.factory_lead_time_h) if sc.central.factory_lead_time_h else None,
+        repair_servers=sc.central.repair_servers,
     )
     staffed = [i for i, d in enumerate(sc.depots) if d.technicians > 0]  # Scenario.problems: not empty if sites
     regions_promise = {r.name: r for r in sc.regions}

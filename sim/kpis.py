@@ -178,7 +178,11 @@ DECLARED: tuple[KPI, ...] = (
     KPI("maker_cost_machines", "Maker cost: machines made", "money", "",
         "Ledger flow 'machines_made': cost to make ÷ life × machine-years.", _flows("machines_made"), "maker_cost"),
     KPI("maker_cost_parts", "Maker cost: parts", "money", "",
-        "Ledger flow 'parts_bought': unit cost × units used (fleet and counter).", _flows("parts_bought"), "maker_cost"),
+        "Ledger flow 'parts_bought': unit cost × units bought (consumable units used, fleet and counter; "
+        "condemned repairable units).", _flows("parts_bought"), "maker_cost"),
+    KPI("maker_cost_repairs", "Maker cost: repairs", "money", "",
+        "Ledger flow 'repairs': repairs of repairable parts (at depots and central) × repair cost per repair.",
+        _flows("repairs"), "maker_cost"),
     KPI("maker_cost_holding", "Maker cost: holding", "money", "",
         "Ledger flow 'holding': holding rate per year × unit cost × unit-years owned (each unit once).",
         _flows("holding"), "maker_cost"),

@@ -26,6 +26,7 @@ SUPPLIERS = "suppliers"
 CAPITAL = "capital"
 LANDLORDS = "landlords"
 STAFF = "staff"
+REPAIR_SHOPS = "repair shops"  # labour and material of repairs of repairable parts
 CARRIERS = "carriers"
 LOST_OUTPUT = "lost output"  # downtime and spoiled goods: a loss nobody receives
 PARTS_SHOPS = "parts shops"  # Y: sellers of will-fit parts (sim.years)
@@ -54,6 +55,7 @@ class PriceList:
     emergency_cost_per_shipment: float
     replenishment_cost_per_unit: float
     technician_cost_per_km: float
+    part_repair_cost: tuple[float, ...] = ()  # per repair of a repairable part, depot or central
     part_willfit_price: tuple[float, ...] = ()  # Y: per part, the will-fit price at parts shops (sim.years)
 
     @classmethod
@@ -79,6 +81,7 @@ class PriceList:
             emergency_cost_per_shipment=net.policy.emergency_cost_per_shipment,
             replenishment_cost_per_unit=net.freight.replenishment_per_unit,
             technician_cost_per_km=net.freight.technician_per_km,
+            part_repair_cost=tuple(p.repair_cost for p in net.parts),
             part_willfit_price=tuple(p.willfit_price for p in net.parts),
         )
 
@@ -126,7 +129,6 @@ def price(outcome: Outcome, prices: PriceList) -> Ledger:
     years = o.window_h / HOURS_PER_YEAR
     parts = range(len(p.part_price))
     sites = range(len(p.site_downtime_cost_per_h))
-    fleet_units = [sum(row[k] for row in o.site_part_units) for k in parts]
 
     def flow(term: str, payer: str, payee: str, amount: float) -> Flow:
         return Flow(term, payer, payee, float(amount))
@@ -161,8 +163,9 @@ def price(outcome: Outcome, prices: PriceList) -> Ledger:
                 "parts_bought",
                 MAKER,
                 SUPPLIERS,
-                sum((fleet_units[k] + o.stream_part_units[k]) * p.part_unit_cost[k] for k in parts),
+                sum(o.purchased_units[k] * p.part_unit_cost[k] for k in parts),
             ),
+            flow("repairs", MAKER, REPAIR_SHOPS, _repairs(o, p)),
             flow(
                 "holding",
                 MAKER,
@@ -222,6 +225,10 @@ def site_customer_costs(outcome: Outcome, prices: PriceList) -> tuple[float, ...
         )
     return tuple(out)
 
+
+def _repairs(o: Outcome, p: PriceList) -> float:
+    """Repairs of repairable parts (depot and central) × each part's repair cost."""
+    return float(sum((o.depot_repairs[k] + o.central_repairs[k]) * c for k, c in enumerate(p.part_repair_cost) if c))
 
 
 def _mul(a: float, b: float) -> float:

@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parents[1] / "sim"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("helpers (know no scenario)", ("sim", "sim.rng", "sim.stats", "sim.table", "sim.junit", "sim.theory")),
     ("scenario files", ("sim.scenario",)),
-    ("build", ("sim.build", "sim.distributions")),
+    ("build", ("sim.build", "sim.distributions", "sim.optimize.network")),
     ("engine", ("sim.engine",)),
-    ("ledger and KPIs", ("sim.ledger", "sim.kpis", "sim.kpi_reference")),
+    ("ledger and KPIs", ("sim.ledger", "sim.kpis", "sim.kpi_reference", "sim.analytic", "sim.places")),
     ("running", ("sim.runner", "sim.diagnostics", "sim.years")),
-    ("outputs, compare, sweep, regression", ("sim.output", "sim.folder", "sim.checkpoint", "sim.compare", "sim.crn", "sim.sweep", "sim.regression", "sim.years.output")),
-    ("plots and report", ("sim.plots", "sim.report", "sim.year_plots")),
+    ("outputs, compare, sweep, regression", ("sim.output", "sim.folder", "sim.checkpoint", "sim.compare", "sim.crn", "sim.sweep", "sim.regression", "sim.years.output", "sim.optimize")),
+    ("plots and report", ("sim.plots", "sim.report", "sim.sweep_plots", "sim.sweep_report", "sim.year_plots", "sim.optimize.figure")),
     ("command line", ("sim.commands", "sim.cli", "sim.__main__")),
 )
 

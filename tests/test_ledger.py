@@ -134,6 +134,7 @@ HAND = {
     # the maker pays outside parties
     "machines_made": 43800 / 10 * 1 * YEARS,  # 500
     "parts_bought": 3 * 100.0,
+    "repairs": 0.0,  # a consumable part: no repairs
     # owned unit-hours: A's unit on the shelf 0→300 then in the pipeline 300→1000 (1000);
     # B's on the shelf 0→603 then in the pipeline 603→1000 (1000): 2000 unit-h
     "holding": 2000 * 100 * 0.25 / H_PER_YEAR,
@@ -163,6 +164,8 @@ def test_physical_outcome_matches_the_timeline(run) -> None:
     assert o.site_downtime_h == pytest.approx((36.0,), abs=1e-9)
     assert o.demands_by_source[:4] == (1, 1, 1, 0)
     assert o.site_part_units == ((3,),)
+    assert o.purchased_units == (3,)  # a consumable part: every unit used is bought
+    assert (o.depot_repairs, o.central_repairs, o.condemned_units) == ((0,), (0,), (0,))
     assert o.site_visits == (3,)
     assert o.site_late_h == pytest.approx((14.0,), abs=1e-9)
     assert o.site_perishable_events == (1,)
@@ -272,7 +275,8 @@ def test_counter_sales_and_included_parts_priced_by_hand(run) -> None:
     outcome, _, _ = run
     net = build(three_routes())
     prices = PriceList.of(net)
-    with_counter = dataclasses.replace(outcome, stream_part_units=(5,))
+    # the engine counts the 5 counter units among the units bought from the supplier
+    with_counter = dataclasses.replace(outcome, stream_part_units=(5,), purchased_units=(3 + 5,))
     ledger = price(with_counter, prices)
     assert ledger.amount("counter_parts") == 5 * 300.0
     assert ledger.amount("parts") == 3 * 300.0  # the fleet's customers pay only their own parts
@@ -353,3 +357,95 @@ def test_pricing_is_pure(run) -> None:
     prices = PriceList.of(build(three_routes()))
     assert price(outcome, prices) == ledger == price(outcome, prices)
     assert not math.isnan(sum(f.amount for f in ledger))
+
+
+def repairable_parts() -> Scenario:
+    """One machine with three repairable parts, every carcass's fate fixed, zero downtime (R).
+
+    Parts: a repaired at the depot (share 1, 5 h, repair cost 10); b repaired at central (share
+    0: 20 h back, 30 h repair, repair cost 7); c condemned at central (share 1). Site S and
+    depot D are at the same place with no handling or mobilisation time, and every repair on
+    site takes 0 h, so the machine never waits and its operating age is the clock.
+
+    Timeline (hand-derived): a fails at 97, 194, ..., 970 (10 times); b at 211, 422, 633, 844
+    (4); c at 503 (1); no two coincide. Each takes D's one unit (always back in time: a's
+    repair takes 5 h, b's and c's orders on central 50 h).
+      a: 10 depot repairs, each replenishing D instead of an order on central: no order.
+      b: 4 orders on central (D's replenishment), 4 carcasses repaired at central, busy 4 × 30 h.
+      c: 1 order on central, 1 carcass condemned: the only unit bought from the supplier.
+    """
+    return Scenario.model_validate(
+        {
+            "name": "repairables",
+            "seed": 1,
+            "horizon_h": 1000.0,
+            "warmup_h": 0.0,
+            "parts": [
+                {"name": "a", "unit_cost": 100, "price": 150, "repair": {"depot_share": 1, "depot_repair_time_h": det(5), "repair_cost": 10}},
+                {"name": "b", "unit_cost": 200, "price": 260, "repair": {"return_time_h": det(20), "central_repair_time_h": det(30), "repair_cost": 7}},
+                {"name": "c", "unit_cost": 300, "price": 390, "repair": {"central_repair_time_h": det(1), "condemnation_share": 1, "repair_cost": 5}},
+            ],
+            "machine_models": [
+                {
+                    "name": "M",
+                    "price": 87600,
+                    "cost_to_make": 43800,
+                    "life_years": 10,
+                    "components": [
+                        {"name": "ca", "part": "a", "time_to_failure_h": det(97), "repair_time_h": det(0)},
+                        {"name": "cb", "part": "b", "time_to_failure_h": det(211), "repair_time_h": det(0)},
+                        {"name": "cc", "part": "c", "time_to_failure_h": det(503), "repair_time_h": det(0)},
+                    ],
+                }
+            ],
+            "sites": [{"name": "S", "lat": 30.0, "lon": 120.0, "machines": {"M": 1}, "downtime_cost_per_h": 50, "depot": "D"}],
+            "depots": [
+                {
+                    "name": "D",
+                    "lat": 30.0,
+                    "lon": 120.0,
+                    "technicians": 1,
+                    "fixed_cost_per_year": 8760,
+                    "base_stock": {"a": 1, "b": 1, "c": 1},
+                    "replenishment_lead_time_h": det(50),
+                    "repair_servers": 1,
+                }
+            ],
+            "dispatch": {"lateral": {"enabled": False}, "emergency": {"enabled": False}},
+            "travel": {"handling_h": 0, "technician_mobilisation_h": 0},
+            "freight": {"replenishment_cost_per_unit": 25},
+        }
+    )
+
+
+def test_repairable_parts_counted_and_priced_by_hand() -> None:
+    net = build(repairable_parts())
+    o = Replication(net, 1, 0, check_invariants=True).run()
+    assert (o.failures, o.restored, o.downtime_h) == (15, 15, 0.0)
+    assert o.site_part_units == ((10, 4, 1),)
+    assert (o.depot_repairs, o.central_repairs, o.condemned_units) == ((10, 0, 0), (0, 4, 0), (0, 0, 1))
+    assert o.purchased_units == (0, 0, 1)
+    assert o.replenishment_units == 4 + 1  # a's depot repairs replace its orders on central
+    assert o.owned_unit_h == pytest.approx((1000.0, 1000.0, 1000.0), abs=1e-9)  # one unit each, never backordered
+    assert o.depot_repair_busy_h == pytest.approx((10 * 5.0,), abs=1e-9)
+    assert o.depot_repair_server_h == (1 * 1000.0,)
+    assert o.central_repair_busy_h == pytest.approx(4 * 30.0, abs=1e-9)
+    assert o.central_repair_server_h == math.inf  # central's shop: unlimited servers
+    prices = PriceList.of(net)
+    ledger = price(o, prices)
+    hand = {
+        "machines": 1000.0,
+        "parts": 10 * 150 + 4 * 260 + 1 * 390.0,  # the customer pays every unit used, repaired or new
+        "parts_bought": 1 * 300.0,  # only the condemned unit of c is bought
+        "repairs": 10 * 10 + 4 * 7.0,  # 10 depot repairs of a, 4 central repairs of b; c was scrapped
+        "holding": 1000 * (100 + 200 + 300) * 0.25 / H_PER_YEAR,
+        "depots": 1000.0,
+        "freight_replenishment": 5 * 25.0,
+        "downtime": 0.0,
+    }
+    for term, amount in hand.items():
+        assert ledger.amount(term) == pytest.approx(amount, rel=1e-12, abs=1e-9), term
+    k = kpi_row(o, ledger, prices)
+    assert k["maker_cost_repairs"] == pytest.approx(128.0, rel=1e-12)
+    assert k["maker_cost_parts"] == pytest.approx(300.0, rel=1e-12)
+    assert k["maker_cost"] == pytest.approx(sum(k[n] for n in MAKER_COST_LINES), rel=1e-12)

@@ -16,6 +16,7 @@ Restore time = max(part arrival, technician arrival) + repair time.
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -27,7 +28,8 @@ from sim.engine.agenda import Agenda
 from sim.engine.demand import DemandMerge, DepotDemand
 from sim.engine.environment import CalendarEnvironment
 from sim.engine.outcome import Outcome
-from sim.engine.records import BACKORDER, EMERGENCY, LATERAL, NO_PART, SOURCES, STOCK
+from sim.engine.records import BACKORDER, EMERGENCY, LATERAL, N_SOURCES, NO_PART, SOURCES, STOCK
+from sim.engine.repair import RepairCounts, RepairShop
 from sim.engine.stock import Bin, Levels
 from sim.engine.tally import YARDSTICKS_H, Tally
 from sim.engine.technicians import TechnicianPool
@@ -88,13 +90,16 @@ class Replication:
         # one SimPy environment whose one heap holds SimPy's events and the engine's timed items
         self.env = env = CalendarEnvironment()
         self.trace: list[Any] | None = [] if net.trace else None
+        self.dispatched: dict[int, tuple[float, int]] = {}  # traced: machine -> (part allocated at, from depot)
         self.tally = Tally.of(net)
         n_parts = len(net.parts)
         # time-weighted stock levels are summed per part and echelon (all the KPIs need)
         self.depot_levels = [Levels() for _ in range(n_parts)]
         self.central_levels = [Levels() for _ in range(n_parts)] if not net.central.infinite else []
+        self.depot_places = [Levels() for _ in net.depots]  # the same levels per depot, all parts (sim.places)
         self.bins = [
-            [self.depot_levels[p].bin(d.base_stock[p], i, p) for p in range(n_parts)] for i, d in enumerate(net.depots)
+            [self.depot_levels[p].bin(d.base_stock[p], i, p, self.depot_places[i]) for p in range(n_parts)]
+            for i, d in enumerate(net.depots)
         ]
         self.flat_bins = [b for row in self.bins for b in row]  # depot * n_parts + part
         self.central = None if net.central.infinite else [
@@ -116,6 +121,12 @@ class Replication:
         self.departures = Agenda(env, self._technician_request)
         self.arrivals = Agenda(env, self._replenished)
         self.central_arrivals = Agenda(env, self._central_replenished)
+        # repairable parts: a repair shop per depot and at central, carcasses travelling to central
+        self._repairable = [p.repairable for p in net.parts]
+        self.repairs = RepairCounts(n_parts)
+        self.depot_shops = [RepairShop(env, d.repair_servers, self._replenished) for d in net.depots]
+        self.central_shop = RepairShop(env, net.central.repair_servers, self._central_repaired)
+        self.carcasses = Agenda(env, self._carcass_at_central)
 
         # machines: operating age, next failure age per component, one stream per component
         machines = net.machines
@@ -198,10 +209,14 @@ class Replication:
     def _start_window(self, _event: Any = None) -> None:
         now = self.env.now
         self.tally = Tally.of(self.net)
-        for levels in self.depot_levels + self.central_levels:
+        for levels in self.depot_levels + self.central_levels + self.depot_places:
             levels.start_window(now)
         for pool in self.pools:
             pool.reset_areas(now)
+        self.repairs = RepairCounts(len(self.net.parts))
+        for shop in self.depot_shops:
+            shop.reset_areas(now)
+        self.central_shop.reset_areas(now)
         for s in range(len(self.down)):
             self._site_level(s, 0, now)
             self.down_area[s] = 0.0
@@ -231,6 +246,7 @@ class Replication:
         repair_h = comp.repair_time.sample(rngs[1])
         ages[c] = age + comp.time_to_failure.sample(rngs[0])
         self.tally.failures += 1
+        self.tally.site_failures[m.site] += 1
         self._site_level(m.site, 1, now)
         job = Job(i, c, m.site, now, repair_h, comp.part)
         self.jobs[i] = job
@@ -288,8 +304,10 @@ class Replication:
             tally.stream_part_units[part] += 1
         if b.on_hand > 0:
             b.take(now)
-            self._order(b, now)
+            self._order(b, now, job is not None and self._repairable[part])
             tally.by_source[STOCK] += 1
+            tally.depot_source[b.depot * N_SOURCES + STOCK] += 1
+            tally.part_source[part * N_SOURCES + STOCK] += 1
             if job is None:  # a demand-stream request, served at once
                 if self.trace is not None or self.check:
                     job = Job(-1, -1, -1, now, 0.0, part)
@@ -305,9 +323,12 @@ class Replication:
                 other = self.bins[lane.depot][part]
                 if other.on_hand > 0:
                     other.take(now)
-                    self._order(other, now)
+                    self._order(other, now, self._repairable[part])
                     job.source = LATERAL
                     tally.by_source[LATERAL] += 1
+                    tally.depot_source[b.depot * N_SOURCES + LATERAL] += 1
+                    tally.part_source[part * N_SOURCES + LATERAL] += 1
+                    tally.depot_lateral_sent[lane.depot] += 1
                     tally.lateral_km += lane.distance_km
                     self._allocated(job, lane.depot, now, now + lane.time_h)
                     return
@@ -317,10 +338,14 @@ class Replication:
                 if central is not None:
                     cb = central[part]
                     cb.take(now)
-                    self._order_central(part, now)
+                    self._order_central(part, now, self._repairable[part])
+                elif self._repairable[part]:  # R: the carcass goes to the central repair shop
+                    self._carcass_to_central(part, now)
                 lead = net.policy.emergency_lead_time.sample(self._lane(f"lane/emergency->{site.name}"))
                 job.source = EMERGENCY
                 tally.by_source[EMERGENCY] += 1
+                tally.depot_source[b.depot * N_SOURCES + EMERGENCY] += 1
+                tally.part_source[part * N_SOURCES + EMERGENCY] += 1
                 tally.emergency_shipments += 1
                 tally.emergency_km += site.emergency_distance_km
                 self._allocated(job, -1, now, now + lead)
@@ -328,9 +353,11 @@ class Replication:
         if job is None:
             job = Job(-1, -1, -1, now, 0.0, part)
         b.wait(job, now)
-        self._order(b, now)
+        self._order(b, now, job.machine >= 0 and self._repairable[part])
         job.source = BACKORDER
         tally.by_source[BACKORDER] += 1
+        tally.depot_source[b.depot * N_SOURCES + BACKORDER] += 1
+        tally.part_source[part * N_SOURCES + BACKORDER] += 1
         if self.check:
             self._check()
 
@@ -348,27 +375,45 @@ class Replication:
                     SOURCES[job.source],
                 )
             )
+            if job.machine >= 0:
+                self.dispatched[job.machine] = (now, depot)
         if self.check:
             self._check()
         if job.machine >= 0:
             self._part_ready(job, arrival)
 
-    def _order(self, b: Bin, now: float) -> None:
-        """One-for-one replenishment order for depot bin ``b`` from central."""
+    def _order(self, b: Bin, now: float, carcass: bool = False) -> None:
+        """One-for-one replenishment of depot bin ``b``: a depot repair, else an order on central.
+
+        ``carcass``: the unit taken replaces a failed unit of a repairable part, whose repair
+        (at ``b``'s depot, or at central) is the replenishment (docs/model.md, "Repairable parts").
+        """
         b.in_transit += 1
+        if carcass:
+            spec = self.net.parts[b.part]
+            share = spec.depot_repair_share
+            if share > 0.0:
+                prefix = f"repair/{self.net.depots[b.depot].name}/{spec.name}"
+                if share >= 1.0 or self._lane(prefix).random() < share:
+                    self.repairs.depot[b.part] += 1
+                    repair_h = spec.depot_repair_time.sample(self._lane(prefix + "/time"))  # type: ignore[union-attr]
+                    self.depot_shops[b.depot].submit(b, repair_h, now)
+                    return
         self.tally.replenishment_units += 1
         central = self.central
         if central is None:
             self._ship_to_depot(b, now)
+            if carcass:
+                self._carcass_to_central(b.part, now)
             return
         cb = central[b.part]
         if cb.on_hand > 0:
             cb.take(now)
-            self._order_central(b.part, now)
+            self._order_central(b.part, now, carcass)
             self._ship_to_depot(b, now)
         else:
             cb.wait(b, now)
-            self._order_central(b.part, now)
+            self._order_central(b.part, now, carcass)
 
     def _ship_to_depot(self, b: Bin, now: float) -> None:
         depot = b.depot
@@ -380,11 +425,47 @@ class Replication:
             lead = self.net.depots[depot].replenishment_lead_time.sample(rng)
         self.arrivals.push(now + lead, b)
 
-    def _order_central(self, part: int, now: float) -> None:
+    def _order_central(self, part: int, now: float, carcass: bool = False) -> None:
+        """Replenish central's position of ``part``: the carcass's repair, else a unit from the factory."""
+        if carcass:
+            self._carcass_to_central(part, now)
+            return
         cb = self.central[part]  # type: ignore[index]
         cb.in_transit += 1
         lead = self.net.central.factory_lead_time.sample(self._lane("lane/factory->central"))  # type: ignore[union-attr]
         self.central_arrivals.push(now + lead, part)
+
+    def _carcass_to_central(self, part: int, now: float) -> None:
+        """A carcass goes to the central repair shop: condemned (a new unit from the factory) or repaired.
+
+        With a finite central the repaired (or new) unit replenishes central's stock position;
+        with an infinite central the repair is counted (and costed) but changes no stock.
+        """
+        spec = self.net.parts[part]
+        prefix = f"repair-central/{spec.name}"
+        condemn = spec.condemnation_share
+        if condemn > 0.0 and (condemn >= 1.0 or self._lane(prefix + "/condemn").random() < condemn):
+            self.repairs.condemned[part] += 1
+            if self.central is not None:
+                self._order_central(part, now)
+            return
+        self.repairs.central[part] += 1
+        if self.central is not None:
+            self.central[part].in_transit += 1
+        back_h = spec.return_time.sample(self._lane(prefix + "/return"))  # type: ignore[union-attr]
+        self.carcasses.push(now + back_h, part)
+
+    def _carcass_at_central(self, part: int) -> None:
+        """A carcass reaches the central repair shop (an emergency's carcass without a central
+        repair time, possible when depot_share = 1, takes the depot repair time)."""
+        spec = self.net.parts[part]
+        dist = spec.central_repair_time or spec.depot_repair_time
+        repair_h = dist.sample(self._lane(f"repair-central/{spec.name}/time"))  # type: ignore[union-attr]
+        self.central_shop.submit(part, repair_h, self.env.now)
+
+    def _central_repaired(self, part: int) -> None:
+        if self.central is not None:
+            self._central_replenished(part)
 
     def _central_replenished(self, part: int) -> None:
         now = self.env.now
@@ -453,11 +534,12 @@ class Replication:
         if job.fail_t >= net.warmup_h:
             tally = self.tally
             duration = now - job.fail_t
-            tally.restored_outage(duration)
+            tally.restored_outage(duration, job.site)
             tally.outage_outcome(duration, site.promise_h, site.region, site.perishable_threshold_h, job.site)
             tally.site_visits[job.site] += 1
         if self.trace is not None:
             m = net.machines[i]
+            dispatch_t, from_depot = self.dispatched.pop(i, (math.nan, -2))
             self.trace.append(
                 records.Restore(
                     job.fail_t,
@@ -468,6 +550,8 @@ class Replication:
                     site.name,
                     m.components[job.comp].name,
                     SOURCES[job.source],
+                    dispatch_t,
+                    "" if from_depot == -2 else ("central" if from_depot < 0 else net.depots[from_depot].name),
                 )
             )
 
@@ -483,6 +567,9 @@ class Replication:
         end = net.horizon_h
         for pool in self.pools:
             pool.touch(end)
+        for shop in self.depot_shops:
+            shop.touch(end)
+        self.central_shop.touch(end)
         for s in range(len(self.down)):
             self._site_level(s, 0, end)
         # outages open at the end that failed in the window, with their time down so far
@@ -559,6 +646,49 @@ class Replication:
             technician_km=t.technician_km,
             technician_busy_h=sum(p.area_busy for p in self.pools),
             technician_rostered_h=sum(p.area_rostered for p in self.pools),
+            **self._places(),
+            **self._repair_outcome(),  # R: repairable parts
+        )
+
+    def _repair_outcome(self) -> dict[str, Any]:
+        """The repair counts, purchased units and repair-shop hours of the window."""
+        t, r = self.tally, self.repairs
+        end = self.net.horizon_h
+        fleet = [sum(row[k] for row in t.site_part_units) for k in range(len(self.net.parts))]
+        purchased = tuple(
+            r.condemned[k] + t.stream_part_units[k] + (0 if rep else fleet[k]) for k, rep in enumerate(self._repairable)
+        )
+        return dict(
+            depot_repairs=tuple(r.depot),
+            central_repairs=tuple(r.central),
+            condemned_units=tuple(r.condemned),
+            purchased_units=purchased,
+            depot_repair_busy_h=tuple(shop.area_busy for shop in self.depot_shops),
+            depot_repair_server_h=tuple(shop.server_hours(end) for shop in self.depot_shops),
+            central_repair_busy_h=self.central_shop.area_busy,
+            central_repair_server_h=self.central_shop.server_hours(end),
+        )
+
+    def _places(self) -> dict[str, Any]:
+        """The per-place fields of the outcome (depots, sites, parts; sim.places reads them)."""
+        t = self.tally
+        end = self.net.horizon_h
+        n = N_SOURCES
+        areas = [levels.areas(end) for levels in self.depot_places]
+        return dict(
+            depot_demands_by_source=tuple(tuple(t.depot_source[d * n : d * n + n]) for d in range(len(self.pools))),
+            depot_lateral_sent=tuple(t.depot_lateral_sent),
+            depot_stock_on_hand_unit_h=tuple(a[0] for a in areas),
+            depot_stock_backorder_unit_h=tuple(a[2] for a in areas),
+            depot_technician_busy_h=tuple(p.area_busy for p in self.pools),
+            depot_technician_rostered_h=tuple(p.area_rostered for p in self.pools),
+            site_failures=tuple(t.site_failures),
+            site_restored=tuple(t.site_restored),
+            site_restore_sum_h=tuple(t.site_restore_sum),
+            site_promise_known=tuple(t.site_known),
+            site_promise_ok=tuple(t.site_ok),
+            site_within_8h=tuple(t.site_within_8h),
+            part_demands_by_source=tuple(tuple(t.part_source[k * n : k * n + n]) for k in range(len(self.net.parts))),
         )
 
 

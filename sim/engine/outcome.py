@@ -63,6 +63,33 @@ class Outcome:
     technician_rostered_h: float  # technician-hours on duty (technicians × window, unless a hook changed them)
     # Y (sim.years): will-fit parts customers bought at parts shops, [site][part]; empty = none
     site_willfit_units: tuple[tuple[int, ...], ...] = ()
+    # --- per place (P: sim.places reads these for depots.csv, sites.csv, regions.csv, parts.csv)
+    depot_demands_by_source: tuple[tuple[int, ...], ...] = ()  # [depot][source]: demands at the assigned depot
+    depot_lateral_sent: tuple[int, ...] = ()  # [depot]: lateral transshipments it sent to other depots' sites
+    depot_stock_on_hand_unit_h: tuple[float, ...] = ()  # [depot]: unit-hours on its shelves, all parts
+    depot_stock_backorder_unit_h: tuple[float, ...] = ()  # [depot]: demand-hours waiting there, all parts
+    depot_technician_busy_h: tuple[float, ...] = ()  # [depot]
+    depot_technician_rostered_h: tuple[float, ...] = ()  # [depot]
+    site_failures: tuple[int, ...] = ()  # [site]: outages starting in the window
+    site_restored: tuple[int, ...] = ()  # [site]: of those, restored by the window's end
+    site_restore_sum_h: tuple[float, ...] = ()  # [site]: their restore times, summed
+    site_promise_known: tuple[int, ...] = ()  # [site]: outages whose outcome against the promise is known
+    site_promise_ok: tuple[int, ...] = ()  # [site]: restored within the promise
+    site_within_8h: tuple[int, ...] = ()  # [site]: restored within sim.engine.tally.WITHIN_H
+    part_demands_by_source: tuple[tuple[int, ...], ...] = ()  # [part][source]
+    # Y (sim.years): will-fit parts customers bought at parts shops, [site][part]; empty = none
+    site_willfit_units: tuple[tuple[int, ...], ...] = ()
+    # R (repairable parts): per part, carcasses committed in the window (at the failure), and
+    # units bought from the supplier (consumable units used + condemned units + counter sales)
+    depot_repairs: tuple[int, ...] = ()
+    central_repairs: tuple[int, ...] = ()
+    condemned_units: tuple[int, ...] = ()
+    purchased_units: tuple[int, ...] = ()
+    # R: repair shops' busy server-hours and server-hours available (inf when unlimited)
+    depot_repair_busy_h: tuple[float, ...] = ()  # [depot]
+    depot_repair_server_h: tuple[float, ...] = ()  # [depot]
+    central_repair_busy_h: float = 0.0
+    central_repair_server_h: float = 0.0
 
     @property
     def technicians(self) -> int:

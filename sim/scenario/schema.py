@@ -169,6 +169,36 @@ Distribution = Annotated[
 # --------------------------------------------------------------------------------------
 
 
+class PartRepair(Model):
+    """How failed units (carcasses) of a repairable part are repaired (Sherbrooke's METRIC world).
+
+    A share is repaired at the depot whose stock supplied the unit; the rest travel to the
+    central repair shop, where a share is condemned and replaced by a new unit from the factory.
+    """
+
+    depot_share: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = Field(
+        0.0, description="Share of failed units repaired at the depot that supplied them (0 to 1)."
+    )
+    depot_repair_time_h: Distribution | None = Field(
+        None, description="Depot repair time from the failure, hours (required when depot_share > 0)."
+    )
+    return_time_h: Distribution = Field(
+        default_factory=lambda: Deterministic(dist="deterministic", value=0.0),
+        description="Carcass transport to the central repair shop, hours.",
+    )
+    central_repair_time_h: Distribution | None = Field(
+        None, description="Central repair time once the carcass arrives, hours (required when depot_share < 1)."
+    )
+    condemnation_share: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = Field(
+        0.0,
+        description=(
+            "Share of carcasses sent to central that are scrapped and replaced by a new unit bought "
+            "from the supplier (central.factory_lead_time_h)."
+        ),
+    )
+    repair_cost: Money = Field(0.0, description="Maker's cost of one repair (labour, material), depot or central.")
+
+
 class Part(Model):
     """A spare part: what it costs the maker, what the customer pays, what holding it costs."""
 
@@ -177,6 +207,9 @@ class Part(Model):
     price: Money = Field(description="Price the customer pays per unit used.")
     holding_rate_per_year: NonNegFloat = Field(
         0.25, description="Holding cost per year as a share of unit cost (capital, storage, obsolescence)."
+    )
+    repair: PartRepair | None = Field(
+        None, description="Repair of failed units; null = consumable (every unit used is bought new)."
     )
 
 
@@ -276,6 +309,9 @@ class Depot(Model):
         None,
         description="Lead time of a replenishment from the central warehouse, hours; default central.transport_lead_time_h.",
     )
+    repair_servers: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Repair servers of the depot's repair shop, shared by all parts (FIFO); null = unlimited."
+    )
 
 
 class Central(Model):
@@ -293,6 +329,9 @@ class Central(Model):
     transport_lead_time_h: Distribution = Field(
         default_factory=lambda: Deterministic(dist="deterministic", value=72.0),
         description="Default central-to-depot replenishment lead time, hours.",
+    )
+    repair_servers: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Repair servers of the central repair shop, shared by all parts (FIFO); null = unlimited."
     )
 
 
@@ -373,6 +412,11 @@ class Pricing(Model):
 
     machine_price_multiplier: PositiveFloat = Field(1.0, description="Multiplies every machine model's price.")
     part_price_multiplier: PositiveFloat = Field(1.0, description="Multiplies every part's price.")
+    seller: Name = Field(
+        "maker",
+        description="Who sells the machines and earns the ledger's 'maker' profit: 'maker', or another party "
+        "(e.g. 'importer'); reports label such a profit as that party's and keep it out of the maker's verdict.",
+    )
 
 
 class Scenario(Model):
@@ -393,11 +437,22 @@ class Scenario(Model):
     sites: list[Site] = Field(default_factory=list)
     service_plans: list[ServicePlan] = Field(default_factory=list)
     depots: list[Depot] = Field(min_length=1)
-    open_depots: Annotated[int, Field(ge=1)] | None = Field(
+    open_depots: Annotated[int, Field(ge=1)] | Annotated[list[Name], Field(min_length=1)] | None = Field(
         None,
         description=(
-            "Only the first N depots of the list are open (list them in order of priority); sites "
-            "assigned to a closed depot go to the nearest open one. Sweep it to vary the number of depots."
+            "Which listed depots (the candidates) are open. A number N: the best N, chosen by the "
+            "network design for design_objective (docs/network-design.md), with each site served by "
+            "the depot the design assigns. A list of depot names: exactly those, sites of closed "
+            "depots going to the nearest open one. Null: every depot. Sweep the number to vary the "
+            "number of depots."
+        ),
+    )
+    design_objective: Literal["total_cost", "maker_profit"] = Field(
+        "total_cost",
+        description=(
+            "What the best N depots of open_depots minimise: total_cost = the maker's network cost "
+            "plus the customers' downtime and spoiled-goods losses; maker_profit = the maker's cost "
+            "alone (downtime ignored). Expected values per year from closed forms."
         ),
     )
     central: Central = Field(default_factory=Central)
@@ -439,6 +494,14 @@ class Scenario(Model):
 
         if self.warmup_h >= self.horizon_h:
             out.append((("warmup_h",), f"warm-up {self.warmup_h} h must be shorter than horizon_h {self.horizon_h} h"))
+        for i, p in enumerate(self.parts):  # repairable parts: the repair times their shares need
+            r = p.repair
+            if r is None:
+                continue
+            if r.depot_share > 0 and r.depot_repair_time_h is None:
+                out.append((("parts", i, "repair", "depot_repair_time_h"), "required when depot_share > 0"))
+            if r.depot_share < 1 and r.central_repair_time_h is None:
+                out.append((("parts", i, "repair", "central_repair_time_h"), "required when depot_share < 1"))
         for i, m in enumerate(self.machine_models):
             seen: set[str] = set()
             for j, c in enumerate(m.components):
@@ -489,20 +552,40 @@ class Scenario(Model):
                 out.append((("demand_streams", i, "depot"), unknown("depot", ds.depot, depot_names, "depots")))
             if ds.part not in part_names:
                 out.append((("demand_streams", i, "part"), unknown("part", ds.part, part_names, "parts")))
-        if self.open_depots is not None:
-            if self.open_depots > len(self.depots):
-                out.append((("open_depots",), f"{self.open_depots} depots open but only {len(self.depots)} listed"))
-            closed = {d.name for d in self.depots[self.open_depots :]}
-            for i, ds in enumerate(self.demand_streams):
-                if ds.depot in closed:
-                    out.append((("demand_streams", i, "depot"), f"depot {ds.depot!r} is closed (open_depots = {self.open_depots})"))
-            if self.sites and not any(d.technicians > 0 for d in self.depots[: self.open_depots]):
-                out.append((("open_depots",), "no open depot has technicians"))
+        out += self._open_depot_problems(depot_names)
         out += _market_problems(self, part_names, site_names)  # Y
         if not self.sites and not self.demand_streams:
             out.append((("sites",), "the scenario has neither sites nor demand_streams: nothing would fail"))
         if self.sites and not any(d.technicians > 0 for d in self.depots):
             out.append((("depots",), "sites need at least one depot with technicians"))
+        return out
+
+    def _open_depot_problems(self, depot_names: set[str]) -> list[tuple[tuple[str | int, ...], str]]:
+        """``open_depots``: a number within the list, or known names; demand streams at open depots."""
+        chosen = self.open_depots
+        out: list[tuple[tuple[str | int, ...], str]] = []
+        if chosen is None:
+            return out
+        stream_depots = {ds.depot for ds in self.demand_streams}
+        if isinstance(chosen, int):
+            if chosen > len(self.depots):
+                out.append((("open_depots",), f"{chosen} depots open but only {len(self.depots)} listed"))
+            elif len(stream_depots & depot_names) > chosen:
+                why = f"demand streams arrive at {len(stream_depots & depot_names)} depots, which must all be open: more than {chosen}"
+                out.append((("open_depots",), why))
+            return out
+        seen: set[str] = set()
+        for i, name in enumerate(chosen):
+            if name not in depot_names:
+                out.append((("open_depots", i), unknown("depot", name, depot_names, "depots")))
+            elif name in seen:
+                out.append((("open_depots", i), f"depot {name!r} listed twice"))
+            seen.add(name)
+        for i, ds in enumerate(self.demand_streams):
+            if ds.depot in depot_names and ds.depot not in seen:
+                out.append((("demand_streams", i, "depot"), f"depot {ds.depot!r} is closed (not in open_depots)"))
+        if self.sites and not any(d.technicians > 0 for d in self.depots if d.name in seen):
+            out.append((("open_depots",), "no open depot has technicians"))
         return out
 
 
