@@ -1,10 +1,13 @@
-"""``sim run FILE``: simulate one scenario and write its results."""
+"""sim run FILE: simulate one scenario and write its results."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from sim.analytic import Analysis
+from sim.build import build
+from sim.commands.analytic import analyses, analytic_csv, beside, beside_csv, beside_table
 from sim.commands.common import add_run_options, load_for_run, run_all, writing_results
 from sim.kpis import describe, table_kpis
 from sim.output import now_utc, run_files, write_folder
@@ -20,6 +23,12 @@ HELP = "simulate a scenario file and write its results"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="scenario YAML file")
     p.add_argument("--out", default=None, help="output folder (default results/<scenario name>/)")
+    p.add_argument(
+        "--analytic",
+        action="store_true",
+        help="also evaluate the scenario in closed form (METRIC, VARI-METRIC) and print it beside the simulation, "
+        "with the difference in standard errors (writes analytic.csv and analytic_vs_sim.csv)",
+    )
     add_run_options(p)
 
 
@@ -37,6 +46,24 @@ def headline(result: RunResult) -> str:
     return title + "\n" + render(["KPI", "mean", "95% CI", "unit"], rows, "lrrl")
 
 
+def _analyses(result: RunResult) -> list[Analysis]:
+    return analyses(build(result.scenario))
+
+
+def analytic_files(result: RunResult) -> dict[str, str]:
+    """``analytic.csv`` (per method x location x part) and ``analytic_vs_sim.csv`` (per method x KPI)."""
+    results = _analyses(result)
+    return {"analytic.csv": analytic_csv(results), "analytic_vs_sim.csv": beside_csv(beside(result, results))}
+
+
+def analytic_beside(result: RunResult) -> str:
+    """Analytic (VARI-METRIC) beside simulated KPIs, with (analytic − simulated) / standard error."""
+    results = _analyses(result)
+    notes = results[-1].notes
+    head = f"analytic vs simulated ({len(result.rows)} replications; figures are approximate, see docs/analytic.md):"
+    return "\n".join([head, beside_table(beside(result, results)), *(f"  - {n}" for n in notes)])
+
+
 def main(args: argparse.Namespace) -> int:
     (scenario,) = load_for_run([args.file], args)
     started = now_utc()
@@ -47,7 +74,11 @@ def main(args: argparse.Namespace) -> int:
             result, resolved_yaml(scenario), scenario_hash(scenario), started, source_file=str(args.file), jobs=args.jobs,
             resumed=bool(args.resume),
         )
+        if args.analytic:
+            files.update(analytic_files(result))
         write_folder(out, files, command=NAME)
     print(headline(result))
+    if args.analytic:
+        print("\n" + analytic_beside(result))
     print(f"\nresults written to {out}/")
     return 0
