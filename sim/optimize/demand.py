@@ -1,0 +1,93 @@
+"""What the stock optimiser needs from a network: demand, lead times, weights, promises.
+
+Everything is per *item* = (depot, part), in the order depot-major (item ``j * P + p``).
+Demand rates are steady-state Poisson rates per hour: each installed machine's component
+that uses a part fails at ``1 / mean time to failure`` (a machine that is down does not
+age, so this slightly overstates the rate at low availability), summed over the sites
+assigned to the depot, plus the depot's ``demand_streams``. Swap :func:`demand_rates` for
+``sim.analytic``'s rates when that module offers them; nothing else here changes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.build import Network
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Per depot × part (arrays of shape (depots, parts)) and per region what stock can change."""
+
+    depots: tuple[str, ...]
+    parts: tuple[str, ...]
+    unit_cost: np.ndarray  # (P,)
+    rate_per_h: np.ndarray  # (D, P): all part demand at the depot (fleet and demand streams)
+    fleet_rate_per_h: np.ndarray  # (D, P): the fleet's share of it (a backorder stops a machine)
+    downtime_cost_per_h: np.ndarray  # (D, P): fleet-rate-weighted downtime cost of the machines waiting
+    lead_time_h: np.ndarray  # (D,): mean depot replenishment lead time
+    central_lead_time_h: float  # mean factory lead time to central (two echelons), else 0
+    two_echelon: bool
+    machines: int
+    base_down: float  # machines down on average with every part in stock (travel + repair)
+    regions: tuple[str, ...]
+    region_total_per_h: np.ndarray  # (R,): failure rate at the region's sites that have a promise
+    region_fixed_per_h: np.ndarray  # (R,): rate restored within promise whatever the stock (no part needed)
+    region_stock_per_h: np.ndarray  # (R, D, P): rate restored within promise when the part is in stock
+
+
+def demand_rates(net: Network) -> Demand:
+    """The optimiser's inputs read from a built network (see the module doc)."""
+    n_d, n_p, n_r = len(net.depots), len(net.parts), len(net.regions)
+    fleet = np.zeros((n_d, n_p))
+    cost_rate = np.zeros((n_d, n_p))
+    region_total = np.zeros(n_r)
+    region_fixed = np.zeros(n_r)
+    region_stock = np.zeros((n_r, n_d, n_p))
+    base_down = 0.0
+    for m in net.machines:
+        site = net.sites[m.site]
+        d = site.depot
+        for c in m.components:
+            rate = 1.0 / c.time_to_failure.mean
+            repair = c.repair_time.mean
+            if c.part >= 0:
+                fleet[d, c.part] += rate
+                cost_rate[d, c.part] += rate * site.downtime_cost_per_h
+                restore = max(site.part_time_h, site.technician_time_h) + repair
+            else:
+                restore = site.technician_time_h + repair
+            base_down += rate * restore
+            if site.region >= 0 and math.isfinite(site.promise_h):
+                region_total[site.region] += rate
+                if restore <= site.promise_h:
+                    if c.part >= 0:
+                        region_stock[site.region, d, c.part] += rate
+                    else:
+                        region_fixed[site.region] += rate
+    rate_all = fleet.copy()
+    for s in net.streams:
+        rate_all[s.depot, s.part] += s.rate_per_h
+    with np.errstate(invalid="ignore", divide="ignore"):
+        downtime = np.where(fleet > 0, cost_rate / np.where(fleet > 0, fleet, 1.0), 0.0)
+    factory = net.central.factory_lead_time
+    return Demand(
+        depots=tuple(d.name for d in net.depots),
+        parts=tuple(p.name for p in net.parts),
+        unit_cost=np.array([p.unit_cost for p in net.parts], dtype=float),
+        rate_per_h=rate_all,
+        fleet_rate_per_h=fleet,
+        downtime_cost_per_h=downtime,
+        lead_time_h=np.array([d.replenishment_lead_time.mean for d in net.depots], dtype=float),
+        central_lead_time_h=float(factory.mean) if factory is not None and not net.central.infinite else 0.0,
+        two_echelon=not net.central.infinite,
+        machines=len(net.machines),
+        base_down=base_down,
+        regions=net.regions,
+        region_total_per_h=region_total,
+        region_fixed_per_h=region_fixed,
+        region_stock_per_h=region_stock,
+    )
