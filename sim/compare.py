@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+from scipy import stats as sps
+
 from sim.kpis import describe, table_kpis
 from sim.output import csv_text, fmt, provenance
 from sim.runner import RunResult
@@ -213,88 +216,240 @@ def terminal_table(comparison: Comparison, kpis: Sequence[str]) -> str:
 # ------------------------------------------------------------------------------ verdict
 
 
-def money_words(value: float, currency: str) -> str:
-    """An amount for a sentence: ``CNY 3.73 million`` or ``CNY 12,345``."""
-    if not math.isfinite(value):
-        return "undefined"
-    if abs(value) >= 1e6:
-        return f"{currency} {value / 1e6:,.2f} million"
-    return f"{currency} {value:,.0f}"
+def seller(scenario: Scenario) -> str:
+    """Who earns the ledger's "maker" profit in ``scenario``: ``maker``, or e.g. ``importer``."""
+    return str(getattr(scenario.pricing, "seller", "maker"))
 
 
-def _amount(value: float, unit: str, currency: str) -> str:
-    if unit == "money":
-        return money_words(value, currency)
-    if unit == "share":
-        return f"{100 * value:.1f}%"
-    return f"{number(value, unit)} {unit}".strip()
+def promises_of(scenario: Scenario) -> tuple[float | None, ...]:
+    """Each site's restore promise in hours (its own, else its region's; None: no promise)."""
+    regions = {r.name: r.promise_h for r in scenario.regions}
+    return tuple(s.promise_h if s.promise_h is not None else regions.get(s.region or "") for s in scenario.sites)
 
 
-def _gap(value: float, unit: str, currency: str) -> str:
-    if unit == "share":
-        return f"{100 * abs(value):.1f} percentage points"
-    return _amount(abs(value), unit, currency)
+def promises_differ(comparison: Comparison) -> bool:
+    """True when the scenarios promise different restore times to the same sites."""
+    return len({promises_of(a.result.scenario) for a in comparison.alternatives}) > 1
 
 
-def verdict_for(comparison: Comparison, kpi: str, subject: str) -> str | None:
-    """One sentence-group naming the best alternative on ``kpi`` and how sure we are.
+def promises_nothing(scenario: Scenario) -> bool:
+    """True when no site of ``scenario`` has a restore promise."""
+    return all(p is None for p in promises_of(scenario))
 
-    ``subject`` completes "… has the lowest/highest {subject}".
+
+def decimals_for(values: Sequence[float], base: int) -> int:
+    """Decimals that show every non-zero value with at least two significant digits (at least ``base``)."""
+    d = base
+    for v in values:
+        if math.isfinite(v) and v != 0:
+            d = max(d, min(8, 1 - math.floor(math.log10(abs(v)))))
+    return d
+
+
+def amount_text(
+    value: float, unit: str, currency: str, signed_: bool = False, like: Sequence[float] = (), named: bool = True
+) -> str:
+    """A value for a short sentence or a cell: ``CNY 65.07 M``, ``98.2%``, ``3.82 h``; ``signed_`` adds + or −.
+
+    ``like``: other values shown beside it (a CI); digits are added until none of them
+    rounds to zero, so that a real difference never reads as 0.0.
     """
+    if not math.isfinite(value):
+        return "—"
+    sign = ("+" if value > 0 else "−" if value < 0 else "±") if signed_ else ("−" if value < 0 else "")
+    v = abs(value)
+    vals = [abs(x) for x in (value, *like)]
+    if unit == "share":
+        d = decimals_for([100 * x for x in vals], 1)
+        return f"{sign}{100 * v:.{d}f}{' pp' if signed_ else '%'}"
+    if unit == "money":
+        cur = f"{currency} " if named and not signed_ else ""  # a signed amount is a gap beside an amount that names it
+        if max(vals) >= 1e6:
+            d = decimals_for([x / 1e6 for x in vals], 2)
+            return f"{sign}{cur}{v / 1e6:,.{d}f} M"
+        d = decimals_for(vals, 0) if max(vals) < 100 else 0
+        return f"{sign}{cur}{v:,.{d}f}"
+    d = decimals_for(vals, 1 if max(vals) < 1000 else 0)
+    shown = "" if unit in ("count", "") else f" {unit}"
+    return f"{sign}{v:,.{d}f}{shown}"
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The best alternative on one KPI among some, and each other one's paired difference to it."""
+
+    kpi: str
+    winner: int
+    others: tuple[tuple[int, Difference], ...]  # (alternative, other − winner)
+    left_out: tuple[int, ...]  # alternatives not ranked (KPI undefined, or another seller's profit)
+
+
+def rank(comparison: Comparison, kpi: str, among: Sequence[int] | None = None) -> Ranking | None:
+    """The best of ``among`` (default all) on ``kpi``; ties go to the first listed. None: undefined everywhere."""
     if kpi not in comparison.names():
         return None
     meta = describe(kpi)
-    cur = comparison.currency
     k = comparison.kpi(kpi)
-    means = [s.mean for s in k.summaries]
-    if not any(math.isfinite(m) for m in means):
+    pool = list(range(len(comparison.alternatives))) if among is None else list(among)
+    finite = [j for j in pool if math.isfinite(k.summaries[j].mean)]
+    if not finite:
         return None
-    lower_better = meta.better == "lower"
-    finite = [j for j, m in enumerate(means) if math.isfinite(m)]
-    best = (min if lower_better else max)(finite, key=means.__getitem__)  # ties: the first listed
+    pick = min if meta.better == "lower" else max
+    best = pick(finite, key=lambda j: k.summaries[j].mean)
+    others = tuple((j, comparison.pair(kpi, best, j)) for j in finite if j != best)
+    left = tuple(j for j in range(len(comparison.alternatives)) if j not in finite)
+    return Ranking(kpi, best, others, left)
+
+
+def maker_sold(comparison: Comparison) -> list[int]:
+    """Alternatives whose profit is the maker's own (not an importer's)."""
+    return [j for j, a in enumerate(comparison.alternatives) if seller(a.result.scenario) == "maker"]
+
+
+def ranked_among(comparison: Comparison, kpi: str) -> list[int] | None:
+    """Who competes on ``kpi``: for the maker's money only the maker's own scenarios, else everyone (None)."""
+    return maker_sold(comparison) if kpi.startswith("maker_") else None
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """Where two alternatives cost the customer the same, as one lever varies (the others fixed).
+
+    ``value`` is the lever's break-even, ``low``/``high`` the interval of levers where the
+    paired difference's 95% CI contains zero (Fieller); ``low``/``high`` are infinite when
+    the data cannot bound it. ``current`` is the lever's value in the scenarios.
+    """
+
+    lever: str  # "downtime" or "price"
+    winner: int
+    other: int
+    value: float
+    low: float
+    high: float
+    current: float
+
+
+def fieller(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> tuple[float, float, float]:
+    """Root c of mean(a) + c·mean(b) = 0 with the 95% set of c where the paired mean's CI holds 0.
+
+    ``a_i + c·b_i`` is the paired difference at lever value c in replication i; the set is
+    {c : (ā + c·b̄)² ≤ t² · var(a + c·b) / n}, bounded when b̄ is clearly non-zero.
+    """
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    n = len(x)
+    ma, mb = float(x.mean()), float(y.mean())
+    root = -ma / mb if mb else math.nan
+    if n < 2:
+        return root, math.nan, math.nan
+    q = float(sps.t.ppf(0.5 + CONFIDENCE / 2, n - 1)) ** 2 / n
+    saa, sbb = float(x.var(ddof=1)), float(y.var(ddof=1))
+    sab = float(np.cov(x, y, ddof=1)[0, 1])
+    qa, qb, qc = mb * mb - q * sbb, 2 * (ma * mb - q * sab), ma * ma - q * saa
+    disc = qb * qb - 4 * qa * qc
+    if qa <= 0 or disc < 0:
+        return root, -math.inf, math.inf
+    r = math.sqrt(disc)
+    lo, hi = sorted(((-qb - r) / (2 * qa), (-qb + r) / (2 * qa)))
+    return root, lo, hi
+
+
+def break_evens(comparison: Comparison) -> list[BreakEven]:
+    """The customer's break-evens between the customer's best alternative and the baseline (else the runner-up).
+
+    Downtime cost: the same cost per machine-hour at every site, c, makes each customer's
+    cost (total − downtime cost) + c × machine-hours down; the break-even c equates the two.
+    Machine price: the winner's machine price scaled until its customer cost equals the
+    other's (its machine cost is linear in the price multiplier). Both are exact for the
+    simulated replications: neither lever changes what is simulated.
+    """
+    r = rank(comparison, "customer_total_cost")
+    names = comparison.names()
+    if r is None or not r.others or not all(k in names for k in ("customer_downtime_cost", "customer_downtime_h", "customer_machine_cost")):
+        return []
+    other = 0 if r.winner != 0 else min(r.others, key=lambda o: o[1].mean)[0]
+    w, o = comparison.alternatives[r.winner].result, comparison.alternatives[other].result
+    out = []
+    # downtime: other − winner at c is (rest_o − rest_w) + c (h_o − h_w)
+    rest = (o.column("customer_total_cost") - o.column("customer_downtime_cost")) - (
+        w.column("customer_total_cost") - w.column("customer_downtime_cost"))
+    hours = o.column("customer_downtime_h") - w.column("customer_downtime_h")
+    cost = np.concatenate([w.column("customer_downtime_cost"), o.column("customer_downtime_cost")])
+    down = np.concatenate([w.column("customer_downtime_h"), o.column("customer_downtime_h")])
+    current = float(cost.sum() / down.sum()) if down.sum() > 0 else math.nan
+    if np.all(np.isfinite(rest)) and np.all(np.isfinite(hours)) and hours.mean() != 0:
+        out.append(BreakEven("downtime", r.winner, other, *fieller(rest, hours), current))
+    # price: other − winner at multiplier m is (tc_o − tc_w + mc_w) − m · mc_w / m_w
+    m_w = comparison.alternatives[r.winner].result.scenario.pricing.machine_price_multiplier
+    mc_w = w.column("customer_machine_cost")
+    if np.all(np.isfinite(mc_w)) and mc_w.mean() > 0:
+        base = o.column("customer_total_cost") - w.column("customer_total_cost") + mc_w
+        out.append(BreakEven("price", r.winner, other, *fieller(base, -mc_w / m_w), m_w))
+    return out
+
+
+def break_even_text(b: BreakEven, comparison: Comparison) -> str:
+    """A break-even in one sentence."""
     alts = comparison.alternatives
-    s = k.summaries[best]
-    word = "lowest" if lower_better else "highest"
-    spread = f"95% CI ± {_gap(s.half_width, meta.unit, cur)}" if s.n > 1 else "one replication, no CI"
-    out = [f"{alts[best].label} has the {word} {subject}: {_amount(s.mean, meta.unit, cur)} on average ({spread})."]
-    for j, alt in enumerate(alts):
-        if j == best or not math.isfinite(means[j]):
-            continue
-        d = comparison.pair(kpi, best, j)  # other − best
-        direction = "more" if d.mean > 0 else "less"
-        if meta.unit == "share":
-            direction = "higher" if d.mean > 0 else "lower"
+    win, oth = alts[b.winner].label, alts[b.other].label
+    cur = comparison.currency
+    if b.lever == "downtime":
+        def val(x: float) -> str:
+            return f"{x:,.0f}" if math.isfinite(x) else ("−∞" if x < 0 else "∞")
+        if not math.isfinite(b.value) or b.value <= 0:
+            return f"{win} costs the customer less than {oth} at any downtime cost per machine-hour."
+        ci = f"95% interval {val(b.low)} to {val(b.high)}" if math.isfinite(b.low) else "the interval is unbounded: more replications are needed"
+        now = f"; these two scenarios average {cur} {b.current:,.0f} per machine-hour down" if math.isfinite(b.current) else ""
+        return (f"{win} is cheaper for the customer than {oth} when downtime costs more than "
+                f"{cur} {val(b.value)} per machine-hour, the same at every site ({ci}){now}.")
+    def mul(x: float) -> str:
+        return f"×{x:.2f}" if math.isfinite(x) else ("−∞" if x < 0 else "∞")
+    ci = f"95% interval {mul(b.low)} to {mul(b.high)}" if math.isfinite(b.low) else "the interval is unbounded"
+    return (f"{win} stays cheaper for the customer than {oth} up to a machine price multiplier of "
+            f"{mul(b.value)} ({ci}; now {mul(b.current)}).")
+
+
+def verdict_for(comparison: Comparison, kpi: str, subject: str, among: Sequence[int] | None = None) -> str | None:
+    """A short sentence-group naming the best alternative on ``kpi`` and each other's paired gap to it.
+
+    ``subject`` completes "… has the lowest/highest {subject}". No p-values here: they
+    are in the table; a gap reads "(not significant)" when its 95% CI holds zero.
+    """
+    r = rank(comparison, kpi, among)
+    if r is None:
+        return None
+    meta = describe(kpi)
+    cur = comparison.currency
+    alts = comparison.alternatives
+    s = comparison.kpi(kpi).summaries[r.winner]
+    word = "lowest" if meta.better == "lower" else "highest"
+    hw = f" (± {amount_text(s.half_width, meta.unit, cur, signed_=True, like=(s.mean,))[1:]})" if s.n > 1 else ""
+    out = [f"{alts[r.winner].label} has the {word} {subject}: {amount_text(s.mean, meta.unit, cur)}{hw}."]
+    for j, d in r.others:
+        gap = amount_text(d.mean, meta.unit, cur, signed_=True, like=(d.low, d.high, s.mean))
         if d.n < 2:
-            out.append(f"{alt.label} is {_gap(d.mean, meta.unit, cur)} {direction} (one replication: no confidence interval).")
-            continue
-        ci = f"95% CI {_signed_words(d.low, meta.unit, cur)} to {_signed_words(d.high, meta.unit, cur)}"
-        if d.std == 0 and d.mean == 0:
-            out.append(f"{alt.label} is the same in every replication.")
-            continue
-        if d.significant:
-            sure = f"significant, p {'< 0.001' if d.p_value < 0.001 else f'= {d.p_value:.3f}'}"
+            out.append(f"{alts[j].label} {gap} (one replication).")
+        elif d.std == 0 and d.mean == 0:
+            out.append(f"{alts[j].label} is the same in every replication.")
         else:
-            sure = f"not significant at 95% (p = {d.p_value:.2f}): more replications are needed to separate them"
-        out.append(f"{alt.label} is {_gap(d.mean, meta.unit, cur)} {direction} ({ci}; {sure}).")
+            lo = amount_text(d.low, meta.unit, cur, signed_=True, like=(d.mean, d.high, s.mean))
+            hi = amount_text(d.high, meta.unit, cur, signed_=True, like=(d.mean, d.low, s.mean))
+            note = "" if d.significant else ", not significant"
+            out.append(f"{alts[j].label} {gap} (95% CI {lo} to {hi}{note}).")
+    for j in r.left_out:
+        sc = alts[j].result.scenario
+        if kpi == "within_promise_share" and promises_nothing(sc):
+            out.append(f"{alts[j].label}: no promise.")
+        elif kpi.startswith("maker_") and seller(sc) != "maker":
+            m = comparison.kpi(kpi).summaries[j].mean
+            out.append(f"{alts[j].label}: {amount_text(m, meta.unit, cur)}, the {seller(sc)}'s profit, not the maker's.")
     return " ".join(out)
 
 
-def _signed_words(value: float, unit: str, currency: str) -> str:
-    if not math.isfinite(value):
-        return "undefined"
-    if unit == "share":
-        return f"{100 * value:+.1f} pp".replace("-", "−")
-    if unit == "money":
-        sign = "−" if value < 0 else "+"
-        return sign + money_words(abs(value), currency).split(" ", 1)[1]
-    return f"{value:+,.3g}".replace("-", "−")
-
-
 VERDICT_KPIS = (
-    ("customer_total_cost", "total cost to the customer (machines, parts, service, downtime, spoiled goods)"),
+    ("customer_total_cost", "total cost to the customer"),
     ("maker_profit", "profit for the maker"),
-    ("within_promise_share", "share of outages restored within the promised time (each scenario's own promises)"),
-    ("restored_within_8h_share", "share of outages restored within 8 hours (one yardstick for all)"),
+    ("within_promise_share", "share restored within its own promise"),
+    ("restored_within_8h_share", "share restored within 8 h (one yardstick for all)"),
     ("restore_time_mean_h", "mean restore time"),
 )
 
@@ -308,9 +463,14 @@ def verdict(comparison: Comparison) -> list[str]:
         "(common random numbers) with 95% confidence intervals."
     ]
     for kpi, subject in VERDICT_KPIS:
-        line = verdict_for(comparison, kpi, subject)
+        among = ranked_among(comparison, kpi)
+        if kpi == "within_promise_share" and not promises_differ(comparison):
+            subject = "share restored within the promise"
+        line = verdict_for(comparison, kpi, subject, among)
         if line:
             out.append(line)
+    for b in break_evens(comparison):
+        out.append("Break-even: " + break_even_text(b, comparison))
     windows = {a.result.scenario.window_h for a in comparison.alternatives}
     if len(windows) > 1:
         out.append("Warning: the scenarios have different statistics windows, so money totals are not directly comparable.")

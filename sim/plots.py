@@ -1,4 +1,5 @@
-"""Figures of comparisons and sweeps, as PNG and SVG bytes (matplotlib, Agg backend).
+"""Figures of comparisons, as PNG and SVG bytes (matplotlib, Agg backend).
+The sweep figures are in :mod:`sim.sweep_plots`.
 
 Plotting happens after the simulation, from finished results. Output is deterministic:
 SVG ids come from a fixed hash salt and carry no date, PNGs carry no time stamp, so the
@@ -26,7 +27,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
 
-from sim.compare import window_text  # noqa: E402
+from sim.compare import promises_nothing, seller, window_text  # noqa: E402
 from sim.engine.tally import bin_value, hist_quantile  # noqa: E402
 from sim.kpis import CUSTOMER_COST_LINES, MAKER_COST_LINES, describe  # noqa: E402
 from sim.scenario.schema import Scenario  # noqa: E402
@@ -183,8 +184,10 @@ def kpi_bars(arms: Sequence[Arm], kpis: Sequence[str] = BAR_KPIS) -> Figure:
         stats = [summarize(a.column(kpi)) for a in arms]
         means = np.array([s.mean for s in stats])
         hws = np.array([s.half_width if math.isfinite(s.half_width) else 0.0 for s in stats])
-        ax.set_title(meta.label)
-        ax.set_xticks(x, [_short(a.label) for a in arms], rotation=20 if len(arms) > 3 else 0, ha="right" if len(arms) > 3 else "center")
+        others = [j for j, a in enumerate(arms) if kpi == "maker_profit" and seller(a.scenario) != "maker"]
+        ax.set_title(meta.label + ("\n(hatched: another seller's profit, not the maker's)" if others else ""))
+        ticks = [_short(a.label) + (f"\n({seller(a.scenario)}'s)" if j in others else "") for j, a in enumerate(arms)]
+        ax.set_xticks(x, ticks, rotation=20 if len(arms) > 3 else 0, ha="right" if len(arms) > 3 else "center")
         ax.grid(axis="x", visible=False)
         if not np.isfinite(means).any():
             ax.text(0.5, 0.5, "not defined in these scenarios\n(no restore promise)", ha="center", va="center", transform=ax.transAxes, color="0.4")
@@ -194,7 +197,11 @@ def kpi_bars(arms: Sequence[Arm], kpis: Sequence[str] = BAR_KPIS) -> Figure:
             continue
         shown = np.where(np.isfinite(means), means, 0.0)
         ylabel, tick, fmt_value = _axis_format(meta.unit, list(shown + hws) + list(shown - hws), currency)
-        ax.bar(x, shown, color=[color(k) for k in range(len(arms))], width=0.6, zorder=2)
+        bars = ax.bar(x, shown, color=[color(k) for k in range(len(arms))], width=0.6, zorder=2)
+        for j in others:
+            bars[j].set_facecolor("white")
+            bars[j].set_edgecolor(color(j))
+            bars[j].set_hatch("//")
         ax.errorbar(x, shown, yerr=hws, fmt="none", ecolor="black", capsize=6, lw=1.2, zorder=3)
         ax.yaxis.set_major_formatter(tick)
         ax.set_ylabel(ylabel)
@@ -205,7 +212,8 @@ def kpi_bars(arms: Sequence[Arm], kpis: Sequence[str] = BAR_KPIS) -> Figure:
         ax.set_ylim(lo - (pad if lo < 0 else 0), hi + pad)
         for k, (m, h) in enumerate(zip(means, hws)):
             if not math.isfinite(m):
-                ax.text(k, 0, "n/a", ha="center", va="bottom", fontsize=8, color="0.4")
+                none = kpi.startswith("within_promise_share") and promises_nothing(arms[k].scenario)
+                ax.text(k, 0, "no promise" if none else "n/a", ha="center", va="bottom", fontsize=8, color="0.4")
                 continue
             y = m + h if m >= 0 else m - h
             ax.annotate(fmt_value(m), (k, y), xytext=(0, 3 if m >= 0 else -3), textcoords="offset points",
@@ -512,73 +520,3 @@ def place_labels(ax: Any, xy: Sequence[tuple[float, float]], names: Sequence[str
             va="top" if dy < 0 else ("center" if dy == 0 else "bottom"),
             bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
         )
-
-
-# ------------------------------------------------------------------------------ sweep figure
-
-
-@dataclass(frozen=True)
-class Curve:
-    """One scenario's KPI against the swept parameter: mean and 95% CI bounds per value."""
-
-    label: str
-    mean: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
-
-
-@dataclass(frozen=True)
-class Mark:
-    """A break-even to draw: estimate and its interval (None = beyond the swept range)."""
-
-    text: str
-    estimate: float
-    low: float | None
-    high: float | None
-    y: float | None = None  # where the two curves meet, drawn as a dot
-
-
-@styled
-def sweep_figure(
-    x: np.ndarray,
-    panels: Sequence[tuple[str, Sequence[Curve], Sequence[Mark]]],
-    x_label: str,
-    currency: str,
-    title: str,
-) -> Figure:
-    """One panel per KPI: curves with 95% CI bands against the parameter, break-evens marked."""
-    fig, axes = _figure((9.5, 1.0 + 4.2 * len(panels)), len(panels), 1)
-    xmin, xmax = float(np.min(x)), float(np.max(x))
-    for ax, (kpi, curves, marks) in zip(axes[:, 0], panels):
-        meta = describe(kpi)
-        if meta.unit == "money":
-            scale = money_scale([v for c in curves for v in (*c.low, *c.high)], currency)
-            ax.yaxis.set_major_formatter(scale.formatter())
-            ax.set_ylabel(scale.unit)
-        elif meta.unit == "share":
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{100 * v:.0f}%"))
-            ax.set_ylabel("% of outages")
-        else:
-            ax.set_ylabel(meta.unit)
-        for k, c in enumerate(curves):
-            ax.fill_between(x, c.low, c.high, color=color(k), alpha=0.2, lw=0)
-            ax.plot(x, c.mean, "o-", color=color(k), lw=1.8, ms=4, label=f"{c.label} (mean, 95% CI band)")
-        for j, m in enumerate(marks):
-            right = m.estimate >= (xmin + xmax) / 2  # label on the left of the line, aligned right
-            lo = xmin if m.low is None else m.low
-            hi = xmax if m.high is None else m.high
-            ax.axvspan(lo, hi, color="0.5", alpha=0.12, lw=0)
-            ax.axvline(m.estimate, color="0.2", ls="--", lw=1.2)
-            if m.y is not None and math.isfinite(m.y):
-                ax.plot([m.estimate], [m.y], "o", ms=7, mfc="white", mec="black", mew=1.5, zorder=5)
-            ax.annotate(
-                m.text, (m.estimate, 1.0), xycoords=("data", "axes fraction"), xytext=(-4 if right else 4, -4 - 24 * j),
-                textcoords="offset points", va="top", ha="right" if right else "left",
-                fontsize=8, bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "0.6", "alpha": 0.9},
-            )
-        ax.set_title(f"{meta.label}" + (f" ({currency})" if meta.unit == "money" else ""))
-        ax.set_xlabel(x_label)
-        ax.legend(loc="best")
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    return fig
