@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from sim.build import Network, _Travel, build
+from sim.build import Network, PartSpec, _Travel, build
 from sim.scenario.checks import CHECKS
 from sim.scenario.schema import Scenario
 
@@ -264,6 +264,21 @@ def _null_island(scenario: Scenario, net: Network) -> list[Diagnostic]:
     return out
 
 
+def _depot_resupply_h(part: PartSpec, lead_h: float) -> float:
+    """Mean depot resupply time of a part (R: a repairable part's depot share is repaired there)."""
+    if not part.repairable or part.depot_repair_time is None:
+        return lead_h
+    return part.depot_repair_share * part.depot_repair_time.mean + (1.0 - part.depot_repair_share) * lead_h
+
+
+def _central_resupply_h(part: PartSpec, factory_h: float) -> float:
+    """Mean central resupply time of a part (R: a repairable carcass's return and repair, or the factory if condemned)."""
+    if not part.repairable or part.central_repair_time is None or part.return_time is None:
+        return factory_h
+    repair_h = part.return_time.mean + part.central_repair_time.mean
+    return part.condemnation_share * factory_h + (1.0 - part.condemnation_share) * repair_h
+
+
 def _short_stock(scenario: Scenario, net: Network, rates: Rates) -> list[Diagnostic]:
     """Parts whose base stock is below the expected demand over one replenishment lead time (one warning per part)."""
     _, _, demand = rates
@@ -271,7 +286,7 @@ def _short_stock(scenario: Scenario, net: Network, rates: Rates) -> list[Diagnos
     for p, part in enumerate(net.parts):
         short = []
         for j, d in enumerate(net.depots):
-            rate, lead_h = demand.get((j, p), 0.0), d.replenishment_lead_time.mean
+            rate, lead_h = demand.get((j, p), 0.0), _depot_resupply_h(part, d.replenishment_lead_time.mean)
             if rate > 0 and d.base_stock[p] < rate * lead_h:
                 short.append(f"{d.name} {d.base_stock[p]} < {_num(rate * lead_h, 2)} ({rate:.3g}/h × {lead_h:g} h)")
         if short:
@@ -283,10 +298,10 @@ def _short_stock(scenario: Scenario, net: Network, rates: Rates) -> list[Diagnos
             out.append(Diagnostic("short-stock", f"part {part.name}", msg))
     c = net.central
     if not c.infinite and c.factory_lead_time is not None:
-        lead_h = c.factory_lead_time.mean
         short = []
         for p, part in enumerate(net.parts):
-            rate = sum(demand.get((j, p), 0.0) for j in range(len(net.depots)))
+            lead_h = _central_resupply_h(part, c.factory_lead_time.mean)
+            rate = sum(demand.get((j, p), 0.0) for j in range(len(net.depots))) * (1.0 - part.depot_repair_share)
             if rate > 0 and c.base_stock[p] < rate * lead_h:
                 short.append(f"{part.name} {c.base_stock[p]} < {_num(rate * lead_h, 2)} ({rate:.3g}/h × {lead_h:g} h)")
         if short:
