@@ -178,8 +178,8 @@ DECLARED: tuple[KPI, ...] = (
     KPI("maker_cost_machines", "Maker cost: machines made", "money", "",
         "Ledger flow 'machines_made': cost to make ÷ life × machine-years.", _flows("machines_made"), "maker_cost"),
     KPI("maker_cost_parts", "Maker cost: parts", "money", "",
-        "Ledger flow 'parts_bought': unit cost × units bought (consumable units used, fleet and counter; "
-        "condemned repairable units).", _flows("parts_bought"), "maker_cost"),
+        "Ledger flow 'parts_bought': unit cost × units bought (fleet units of consumable parts, counter "
+        "sales, condemned units of repairable parts).", _flows("parts_bought"), "maker_cost"),
     KPI("maker_cost_repairs", "Maker cost: repairs", "money", "",
         "Ledger flow 'repairs': repairs of repairable parts (at depots and central) × repair cost per repair.",
         _flows("repairs"), "maker_cost"),
