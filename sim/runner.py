@@ -35,13 +35,13 @@ from concurrent.futures import (
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
 import numpy as np
 
 from sim.build import Network, build
 from sim.engine.model import Hook, Replication
 from sim.kpis import evaluate
+from sim.progress import Progress
 from sim.ledger import PriceList
 from sim.scenario.schema import Scenario
 
@@ -101,32 +101,6 @@ def replicate(
         outcome = Replication(net, seed, r, hooks=hooks).run()
         out.append((evaluate(net, outcome, prices), dict(outcome.restore_hist)))
     return out
-
-
-class Progress:
-    """One line ticking per replication on a terminal; silent when not a TTY or under CI."""
-
-    def __init__(self, total: int, label: str = "", stream: TextIO | None = None, enabled: bool | None = None) -> None:
-        self.total, self.label, self.done = total, label, 0
-        self.stream = stream if stream is not None else sys.stderr
-        if enabled is None:
-            enabled = bool(getattr(self.stream, "isatty", lambda: False)()) and not os.environ.get("CI")
-        self.enabled = enabled
-        self.t0 = time.perf_counter()
-
-    def tick(self, n: int = 1) -> None:
-        """Count ``n`` more finished replications."""
-        self.done += n
-        if self.enabled:
-            el = time.perf_counter() - self.t0
-            self.stream.write(f"\r{self.label} replication {self.done}/{self.total}  {el:6.1f} s")
-            self.stream.flush()
-
-    def close(self) -> None:
-        """End the line."""
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def check_jobs(jobs: int, scheduler: str | None = None) -> None:

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1] / "sim"
 # sweep, regression -> plots, report -> commands, cli. A module may import from its own layer and
 # the layers below it, never from above. Prefixes: "sim.engine" is the package and all its modules.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("helpers (know no scenario)", ("sim", "sim.rng", "sim.stats", "sim.table", "sim.junit", "sim.theory")),
+    ("helpers (know no scenario)", ("sim", "sim.rng", "sim.stats", "sim.table", "sim.junit", "sim.theory", "sim.progress")),
     ("scenario files", ("sim.scenario",)),
     ("build", ("sim.build", "sim.distributions", "sim.optimize.network")),
     ("engine", ("sim.engine",)),
