@@ -87,6 +87,7 @@ class FleetFigures:
     part_demand_per_h: float
     fill_rate: float  # demand-weighted over depots: served at once from the assigned depot
     emergency_share: float
+    lateral_share: float  # served from another depot's shelf (loss model with laterals)
     backorders: float  # expected backorders summed over depots and parts
     part_wait_mean_h: float  # backorders / part demand rate (the KPI's definition)
     inventory_investment: float  # base stock x unit cost, depots and central
@@ -188,14 +189,15 @@ def analyse(net: Network, method: Method = "vari-metric") -> Analysis:
 
     availability = [1.0] * len(groups.keys)
     for _ in range(FIXED_POINT_ROUNDS):
-        fleet_rate = _fleet_demand(net, groups, availability)
+        site_rate = _fleet_demand(net, groups, availability)
+        fleet_rate = _by_depot(net, site_rate)
         rates = fleet_rate + stream_rate
-        rows, stock = _stock(net, method, rates, fleet_rate, mixes, loss_model, lateral_depots)
+        rows, stock = _stock(net, method, rates, fleet_rate, site_rate, mixes, loss_model, lateral_depots)
         restore = _restore_times(net, groups, stock, emergency_h)
         availability = [1.0 / (1.0 + sum(r / c.time_to_failure.mean for r, c in zip(rs, comps)))
                         for rs, comps in zip(restore, groups.components)]
 
-    fleet = _fleet_figures(net, prices, groups, availability, restore, rows, rates)
+    fleet = _fleet_figures(net, prices, groups, availability, restore, rows, rates, stock, site_rate)
     loads = _loads(net, groups, availability, fleet_rate, mixes)
     notes = _notes(net, loss_model, lateral_depots, stream_rate, loads, mixes)
     return Analysis(method, "loss" if loss_model else "backorder", tuple(rows), fleet, loads, notes)
@@ -214,23 +216,72 @@ def _lateral_depots(net: Network) -> set[int]:
 
 
 def _fleet_demand(net: Network, groups: _Groups, availability: list[float]) -> np.ndarray:
-    """Part demand per hour of the fleet, per depot and part: machines x A x 1/MTTF per component."""
-    rate = np.zeros((len(net.depots), len(net.parts)))
+    """Part demand per hour of the fleet, per site and part: machines x A x 1/MTTF per component."""
+    rate = np.zeros((len(net.sites), len(net.parts)))
     for (site, _), count, comps, a in zip(groups.keys, groups.count, groups.components, availability):
-        depot = net.sites[site].depot
         for c in comps:
             if c.part >= 0:
-                rate[depot, c.part] += count * a / c.time_to_failure.mean
+                rate[site, c.part] += count * a / c.time_to_failure.mean
+    return rate
+
+
+def _by_depot(net: Network, site_rate: np.ndarray) -> np.ndarray:
+    """Per-site rates summed per assigned depot."""
+    rate = np.zeros((len(net.depots), site_rate.shape[1]))
+    for s, site in enumerate(net.sites):
+        rate[site.depot] += site_rate[s]
     return rate
 
 
 @dataclass(frozen=True, slots=True)
 class _Served:
-    """How a demand at a depot for a part is served, on average."""
+    """How a site's demand for a part is served, on average."""
 
-    fill: float
+    fill: float  # from the assigned depot's shelf
     emergency: float
     wait_h: float  # EBO / rate, over all demands
+    lateral: float = 0.0  # from another depot's shelf
+    lateral_h: float = 0.0  # mean shipment time of a lateral
+
+
+def _loss_part(
+    net: Network, k: int, own: list[float], site_rate: np.ndarray, leads: list[float], stocks: list[int]
+) -> tuple[list[float], list[float], dict[int, _Served]]:
+    """Loss model of one part with lateral transshipments: (blocking B_j, effective rate per depot, per-site service).
+
+    A site's demand that finds its depot empty tries its lateral depots in order; one with
+    stock sends the unit (and reorders: its rate grows by the flow), else the demand is an
+    emergency. Blocking probabilities are taken as independent (the usual approximation,
+    e.g. Axsäter 1990); the effective rates are found by fixed-point iteration.
+    """
+    lanes = [site.laterals if net.policy.lateral else () for site in net.sites]
+    eff = list(own)
+    blocked = [0.0] * len(own)
+    for _ in range(100):
+        blocked = [erlang_loss(lam, lead, s) if lam > 0 else (1.0 if s == 0 else 0.0)
+                   for lam, lead, s in zip(eff, leads, stocks)]
+        inflow = [0.0] * len(own)
+        for s_i, site in enumerate(net.sites):
+            p = float(site_rate[s_i, k]) * blocked[site.depot]
+            for lane in lanes[s_i]:
+                inflow[lane.depot] += p * (1.0 - blocked[lane.depot])
+                p *= blocked[lane.depot]
+        new = [o + f for o, f in zip(own, inflow)]
+        if max((abs(a - b) for a, b in zip(new, eff)), default=0.0) <= 1e-13 * max(max(new, default=0.0), 1e-300):
+            eff = new
+            break
+        eff = new
+    served: dict[int, _Served] = {}
+    for s_i, site in enumerate(net.sites):
+        b0 = blocked[site.depot]
+        p, lateral, lateral_h = b0, 0.0, 0.0
+        for lane in lanes[s_i]:
+            got = p * (1.0 - blocked[lane.depot])
+            lateral += got
+            lateral_h += got * lane.time_h
+            p *= blocked[lane.depot]
+        served[s_i] = _Served(1.0 - b0, p, 0.0, lateral, lateral_h / lateral if lateral > 0 else 0.0)
+    return blocked, eff, served
 
 
 def _stock(
@@ -238,10 +289,12 @@ def _stock(
     method: Method,
     rates: np.ndarray,
     fleet_rate: np.ndarray,
+    site_rate: np.ndarray,
     mixes: list[RepairMix],
     loss_model: bool,
     lateral_depots: set[int],
 ) -> tuple[list[StockRow], dict[tuple[int, int], _Served]]:
+    """Rows per location and part, and how each (site, part) demand is served."""
     rows: list[StockRow] = []
     served: dict[tuple[int, int], _Served] = {}
     central = net.central
@@ -253,14 +306,19 @@ def _stock(
         transport = [_mean(d.replenishment_lead_time) for d in net.depots]
         stocks = [d.base_stock[k] for d in net.depots]
         if loss_model:
+            leads = [r * mix.depot_repair_mean_h + (1.0 - r) * t for r, t in zip(shares, transport)]
+            blocked, eff, by_site = _loss_part(net, k, depot_rate, site_rate, leads, stocks)
+            emergency = [0.0] * len(stocks)
+            for s_i, site in enumerate(net.sites):
+                served[(s_i, k)] = by_site[s_i]
+                emergency[site.depot] += float(site_rate[s_i, k]) * by_site[s_i].emergency
             for j, d in enumerate(net.depots):
                 lam = depot_rate[j]
-                lead = shares[j] * mix.depot_repair_mean_h + (1.0 - shares[j]) * transport[j]
-                b, mean, var = _loss_moments(lam, lead, stocks[j])
+                _, mean, var = _loss_moments(eff[j], leads[j], stocks[j])
                 exact = j not in lateral_depots and stream_free(net, j, k) and (d.repair_servers is None or mix.depot_share == 0)
                 rows.append(StockRow(method, d.name, part.name, stocks[j], lam, mean, var, 0.0,
-                                     1.0 - b if lam > 0 else 1.0, 0.0, b if lam > 0 else 0.0, exact))
-                served[(j, k)] = _Served(1.0 - b if lam > 0 else 1.0, b if lam > 0 else 0.0, 0.0)
+                                     1.0 - blocked[j] if lam > 0 else 1.0, 0.0,
+                                     emergency[j] / lam if lam > 0 else 0.0, exact))
             continue
         p_mean = _mean(central.factory_lead_time)
         # central's resupply: a fleet carcass is repaired (or condemned and bought); a counter sale is bought
@@ -280,7 +338,9 @@ def _stock(
             rows.append(StockRow(method, d.name, part.name, stocks[j], lam, r.pipeline_mean,
                                  res.depot_pipeline_variance[j], r.expected_backorders,
                                  r.fill_rate if lam > 0 else 1.0, r.mean_wait if lam > 0 else 0.0, 0.0, exact))
-            served[(j, k)] = _Served(r.fill_rate if lam > 0 else 1.0, 0.0, r.mean_wait if lam > 0 else 0.0)
+            for s_i, site in enumerate(net.sites):
+                if site.depot == j:
+                    served[(s_i, k)] = _Served(r.fill_rate if lam > 0 else 1.0, 0.0, r.mean_wait if lam > 0 else 0.0)
         if s0 is not None:
             c = res.central
             lam0 = res.central_demand_rate
@@ -327,9 +387,9 @@ def _restore_times(
             if c.part < 0:
                 arrival = tt
             else:
-                s = served[(site.depot, c.part)]
-                backordered = max(1.0 - s.fill - s.emergency, 0.0)
-                arrival = s.fill * max(pt, tt) + s.emergency * max(emergency_h, tt)
+                s = served[(site_i, c.part)]
+                backordered = max(1.0 - s.fill - s.emergency - s.lateral, 0.0)
+                arrival = s.fill * max(pt, tt) + s.emergency * max(emergency_h, tt) + s.lateral * max(s.lateral_h, tt)
                 if backordered > 0:
                     arrival += backordered * max(pt + s.wait_h / backordered, tt)
             times.append(arrival + c.repair_time.mean)
@@ -345,6 +405,8 @@ def _fleet_figures(
     restore: list[list[float]],
     rows: list[StockRow],
     rates: np.ndarray,
+    served: dict[tuple[int, int], _Served],
+    site_rate: np.ndarray,
 ) -> FleetFigures:
     failures = 0.0
     restore_sum = 0.0
@@ -363,6 +425,7 @@ def _fleet_figures(
     ebo = sum(r.ebo for r in depot_rows)
     fill = sum(r.fill_rate * r.demand_per_h for r in depot_rows) / demand if demand else 1.0
     emergency = sum(r.emergency_share * r.demand_per_h for r in depot_rows) / demand if demand else 0.0
+    lateral = sum(float(site_rate[s, k]) * v.lateral for (s, k), v in served.items()) / demand if demand else 0.0
     ebo_by_part = [0.0] * len(net.parts)
     for r in depot_rows:
         ebo_by_part[_index(net, r.part)] += r.ebo
@@ -380,6 +443,7 @@ def _fleet_figures(
         part_demand_per_h=demand,
         fill_rate=fill,
         emergency_share=emergency,
+        lateral_share=lateral,
         backorders=ebo,
         part_wait_mean_h=ebo / demand if demand else 0.0,
         inventory_investment=float(investment),
@@ -435,10 +499,12 @@ def _notes(
     if net.machines:
         notes.append("fleet failures are taken as Poisson (many machines; a down machine cannot fail): "
                      "'exact' means exact for Poisson demand")
-    if lateral_depots:
-        notes.append("lateral transshipments are enabled and possible: METRIC ignores them, so the figures of "
-                     f"{len(lateral_depots)} depot(s) are approximate (fill rate at the assigned depot is optimistic "
-                     "or pessimistic by how often laterals refill it)")
+    if lateral_depots and loss_model:
+        notes.append(f"lateral transshipments between {len(lateral_depots)} depots: approximated (independent "
+                     "stock-outs, lent units added to the lender's demand by fixed point); those depots are approximate")
+    elif lateral_depots:
+        notes.append(f"lateral transshipments between {len(lateral_depots)} depots are not in METRIC (backorder model): "
+                     "those depots' figures are approximate")
     if net.policy.emergency and not net.central.infinite:
         notes.append("emergency shipments from a central warehouse with stock are not in METRIC: depot backorders "
                      "are an upper bound when central has stock (approximate)")

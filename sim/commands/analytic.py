@@ -67,6 +67,7 @@ FLEET = (
     ("failures_per_h", "Failures per year", "count", HOURS_PER_YEAR),
     ("part_demand_per_h", "Part demands per year", "count", HOURS_PER_YEAR),
     ("fill_rate", "Fill rate at assigned depot", "share", 1.0),
+    ("lateral_share", "Served by lateral transshipment", "share", 1.0),
     ("emergency_share", "Served by emergency shipment", "share", 1.0),
     ("backorders", "Backorders, time average", "units", 1.0),
     ("part_wait_mean_h", "Part allocation wait, mean (h)", "h", 1.0),
@@ -89,6 +90,11 @@ def fleet_csv(results: Sequence[Analysis]) -> str:
     return csv_text(["method", "figure", "value"], rows)
 
 
+def _figure(value: float, unit: str) -> str:
+    """A fleet figure: shares to 0.01% (availability is close to 1), else as a KPI."""
+    return f"{100 * value:.2f}%" if unit == "share" and math.isfinite(value) else number(value, unit)
+
+
 def report(net: Network, results: Sequence[Analysis], currency: str) -> str:
     """The printed tables: fleet figures, then per location and part, then the notes."""
     by = {a.method: a for a in results}
@@ -96,7 +102,7 @@ def report(net: Network, results: Sequence[Analysis], currency: str) -> str:
     lines = [f"{net.name}: closed-form evaluation ({MODELS[m.model]}); money in {currency}", ""]
     rows = []
     for name, label, unit, scale in FLEET:
-        rows.append([label, *(number(getattr(a.fleet, name) * scale, unit) for a in (m, v))])
+        rows.append([label, *(_figure(getattr(a.fleet, name) * scale, unit) for a in (m, v))])
     lines.append(render(["fleet figure (approximate)", "METRIC", "VARI-METRIC"], rows, "lrr"))
     lines.append("")
     per = []
@@ -138,6 +144,7 @@ BESIDE = (
     ("failures", "failures_per_h", "window_h"),
     ("part_demands", "part_demand_per_h", "window_h"),
     ("fill_rate", "fill_rate", ""),
+    ("lateral_share", "lateral_share", ""),
     ("emergency_share", "emergency_share", ""),
     ("backorders_mean", "backorders", ""),
     ("part_wait_mean_h", "part_wait_mean_h", ""),
