@@ -11,6 +11,8 @@ from scipy import stats
 from sim.theory import (
     BaseStockResult,
     backorder_moments,
+    central_resupply_mean,
+    erlang_loss,
     machine_repairman,
     metric,
     negbin_base_stock,
@@ -262,3 +264,63 @@ def test_metric_rejects_bad_input() -> None:
         metric((0.1, 0.2), (1.0,), (1, 1), 2.0, 1)
     with pytest.raises(ValueError):
         metric((0.1,), (1.0,), (1,), 2.0, 1, method="bogus")  # type: ignore[arg-type]
+
+
+# --- repairable METRIC, Erlang loss, central resupply ---------------------------------
+
+
+def test_repairable_metric_hand_case() -> None:
+    """Depot j repairs r_j of its demand in A_j; the rest goes to central: lambda0 = sum (1-r_j) lambda_j."""
+    rates, shares, repairs, trans = (0.2, 0.4), (0.5, 0.25), (3.0, 5.0), (1.0, 2.0)
+    t0, s0 = 6.0, 1
+    m = metric(rates, trans, (2, 3), t0, s0, depot_repair_shares=shares, depot_repair_means=repairs)
+    lam0 = 0.2 * 0.5 + 0.4 * 0.75
+    assert m.central_demand_rate == pytest.approx(lam0)
+    mu0 = lam0 * t0
+    ebo0 = mu0 - 1 + math.exp(-mu0)  # S0 = 1: EBO = mu - 1 + P(0)
+    assert m.central.expected_backorders == pytest.approx(ebo0, rel=1e-12)
+    delay = ebo0 / lam0
+    for r, lam, share, a, t, s, resupply in zip(m.depots, rates, shares, repairs, trans, (2, 3), m.depot_resupply_mean):
+        assert resupply == pytest.approx(share * a + (1 - share) * (t + delay), rel=1e-12)
+        _assert_same(r, palm(lam, resupply, s))
+
+
+def test_repairable_vari_metric_variance_hand_case() -> None:
+    """VARI-METRIC: mean lambda r A + lambda (1-r) O + f EBO0, variance ... + f(1-f) EBO0 + f^2 VBO0, f = (1-r) lambda / lambda0."""
+    rates, shares, repairs, trans = (0.3, 0.1), (0.4, 0.0), (2.0, 0.0), (1.5, 4.0)
+    t0, s0 = 8.0, 2
+    vm = metric(rates, trans, (1, 1), t0, s0, "vari-metric", depot_repair_shares=shares, depot_repair_means=repairs)
+    lam0 = 0.3 * 0.6 + 0.1
+    ebo0, vbo0 = backorder_moments(stats.poisson(lam0 * t0), s0)
+    for r, var, lam, share, a, t in zip(vm.depots, vm.depot_pipeline_variance, rates, shares, repairs, trans):
+        f = (1 - share) * lam / lam0
+        own = lam * share * a + lam * (1 - share) * t
+        assert r.pipeline_mean == pytest.approx(own + f * ebo0, rel=1e-12)
+        assert var == pytest.approx(own + f * (1 - f) * ebo0 + f * f * vbo0, rel=1e-12)
+
+
+def test_all_repaired_at_depots_means_no_central_demand() -> None:
+    m = metric((0.2,), (1.0,), (1,), 10.0, 0, depot_repair_shares=(1.0,), depot_repair_means=(4.0,))
+    assert m.central_demand_rate == 0.0 and m.central_delay == 0.0
+    _assert_same(m.depots[0], palm(0.2, 4.0, 1))
+
+
+def test_central_resupply_mean() -> None:
+    assert central_resupply_mean(0.2, 24.0, 150.0, 500.0) == pytest.approx(0.8 * 174.0 + 0.2 * 500.0)
+    assert central_resupply_mean(1.0, 24.0, 150.0, 500.0) == 500.0  # consumable
+    assert central_resupply_mean(0.0, 24.0, 150.0, 500.0) == pytest.approx(174.0)
+    with pytest.raises(ValueError):
+        central_resupply_mean(1.5, 1.0, 1.0, 1.0)
+
+
+@pytest.mark.parametrize("a,s", [(0.5, 0), (0.5, 1), (2.0, 3), (7.3, 5), (20.0, 30)])
+def test_erlang_loss_is_truncated_poisson_tail(a: float, s: int) -> None:
+    """B(S, a) = P(N = S) for N ~ Poisson(a) truncated to 0..S (M/G/S/S, insensitive to the lead-time law)."""
+    pmf = stats.poisson(a).pmf(np.arange(s + 1))
+    assert erlang_loss(a / 4.0, 4.0, s) == pytest.approx(pmf[-1] / pmf.sum(), rel=1e-12)
+
+
+def test_erlang_loss_hand_values() -> None:
+    assert erlang_loss(1.0, 1.0, 1) == pytest.approx(0.5)  # a/(1+a)
+    assert erlang_loss(1.0, 2.0, 2) == pytest.approx(2.0 / 5.0)  # (a^2/2)/(1+a+a^2/2) at a = 2
+    assert erlang_loss(0.0, 5.0, 3) == 0.0 and erlang_loss(0.3, 1.0, 0) == 1.0
