@@ -39,7 +39,8 @@ Method = Literal["metric", "vari-metric"]
 METHODS: tuple[Method, ...] = ("metric", "vari-metric")
 CENTRAL = "central"
 LOAD_FLAG = 0.7  # offered load above which a queue (repair shop, technicians) makes the figures optimistic
-FIXED_POINT_ROUNDS = 4  # demand depends on availability, availability on restore times: a few rounds
+FIXED_POINT_ROUNDS = 6  # demand depends on availability, availability on restore times: a few rounds
+AVAILABILITY_TOL = 1e-7  # ... until no machine's availability moves by more than this
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +195,11 @@ def analyse(net: Network, method: Method = "vari-metric") -> Analysis:
         rates = fleet_rate + stream_rate
         rows, stock = _stock(net, method, rates, fleet_rate, site_rate, mixes, loss_model, lateral_depots)
         restore = _restore_times(net, groups, stock, emergency_h)
+        previous = availability
         availability = [1.0 / (1.0 + sum(r / c.time_to_failure.mean for r, c in zip(rs, comps)))
                         for rs, comps in zip(restore, groups.components)]
+        if max((abs(a - b) for a, b in zip(availability, previous)), default=0.0) < AVAILABILITY_TOL:
+            break
 
     fleet = _fleet_figures(net, prices, groups, availability, restore, rows, rates, stock, site_rate)
     loads = _loads(net, groups, availability, fleet_rate, mixes)
