@@ -24,7 +24,7 @@ from types import FrameType, ModuleType
 from sim import __version__
 from sim.commands import UsageError
 
-COMMANDS = ("run", "validate", "compare", "sweep", "check", "baseline", "analytic", "optimize")
+COMMANDS = ("run", "validate", "compare", "sweep", "check", "baseline", "analytic", "optimize", "years")
 
 
 def _modules() -> list[ModuleType]:

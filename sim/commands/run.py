@@ -76,6 +76,11 @@ def main(args: argparse.Namespace) -> int:
         )
         if args.analytic:
             files.update(analytic_files(result))
+        if scenario.years is not None:  # Y: a multi-year scenario also runs year after year (docs/years.md)
+            from sim.years.loop import run_scenarios_years
+            from sim.years.output import year_files
+
+            files.update(year_files([scenario], run_scenarios_years([scenario], args.jobs)))
         write_folder(out, files, command=NAME)
     print(headline(result))
     if args.analytic:

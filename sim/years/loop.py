@@ -211,7 +211,19 @@ def initial_customers(mk: MarketSetup) -> list[Customer]:
 
 
 def run_years(sc: Scenario, replication: int) -> list[YearRow]:
-    """Every year of one replication of a multi-year scenario."""
+    """Every year of one replication of a multi-year scenario.
+
+    The objects alive at the start are frozen for the garbage collector while it runs, so
+    that collecting each year's engine (its agendas are reference cycles) costs little.
+    """
+    gc.freeze()
+    try:
+        return _run_years(sc, replication)
+    finally:
+        gc.unfreeze()
+
+
+def _run_years(sc: Scenario, replication: int) -> list[YearRow]:
     mk = MarketSetup(sc)
     m = mk.m
     assert sc.years is not None
@@ -224,7 +236,8 @@ def run_years(sc: Scenario, replication: int) -> list[YearRow]:
         active = [c for c in customers if c.supplier == 0]
         all_machines = sum(_machines(sc, c) for c in customers)
         net = mk.network_for(active)
-        outcome = Replication(net, sc.seed, year_replication(replication, year)).run()
+        engine = Replication(net, sc.seed, year_replication(replication, year))
+        outcome = engine.run()
         prices = PriceList.of(net)
         ledger = price(outcome, prices)
         window_years = outcome.window_h / HOURS_PER_YEAR
@@ -277,8 +290,8 @@ def run_years(sc: Scenario, replication: int) -> list[YearRow]:
                 won += c.supplier == 0
                 customers.append(c)
         installed = outcome.machines
-        del net, outcome, ledger, prices  # the year's network and replication: free them now
-        gc.collect()  # a replication's agendas and handlers form cycles: without this they pile up with the years
+        del net, engine, outcome, ledger, prices  # nothing of the year is kept but its row
+        gc.collect()  # the engine's agendas are cycles: free the year now (fast: older objects are frozen)
         rows.append(
             YearRow(
                 year=year,

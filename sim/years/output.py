@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sim.output import csv_text, fmt
 from sim.scenario.schema import Scenario
-from sim.stats import summarize
+from sim.stats import paired_difference, summarize
 from sim.years.loop import YEAR_COLUMNS, YearRow
 
 SUMMARY_COLUMNS = ("scenario", "year", "kpi", "n", "mean", "std", "half_width", "low", "high")
@@ -49,3 +49,42 @@ def year_files(scenarios: Sequence[Scenario], results: Sequence[Sequence[Sequenc
         "years.csv": years_csv(scenarios, results),
         "years_summary.csv": years_summary_csv(years_summary(scenarios, results)),
     }
+
+
+def _money(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def verdict_lines(scenarios: Sequence[Scenario], results: Sequence[Sequence[Sequence[YearRow]]]) -> list[str]:
+    """Which policy wins over the horizon (cumulative NPV, paired over replications) and from which year.
+
+    Every scenario is compared with the first (the baseline) on the same replications (common
+    random numbers): the difference of cumulative NPV, mean and 95% CI, at the last year; it
+    "wins from year k" when the difference's CI excludes 0 with the final sign from year k to the end.
+    """
+    base, base_reps = scenarios[0], results[0]
+    cur = base.currency
+    n_years = len(base_reps[0]) if base_reps else 0
+    lines = [f"Cumulative NPV of the maker's profit after {n_years} years ({cur}, mean ± 95% CI over {len(base_reps)} replications):"]
+    for sc, reps in zip(scenarios, results):
+        s = summarize([years[-1].npv for years in reps])
+        share = summarize([years[-1].market_share for years in reps])
+        lines.append(f"  {sc.name}: {_money(s.mean)} ± {_money(s.half_width)}  (market share in year {n_years}: {share.mean:.1%})")
+    for sc, reps in zip(scenarios[1:], results[1:]):
+        diffs = [paired_difference([a[y].npv for a in base_reps], [b[y].npv for b in reps]) for y in range(n_years)]
+        last = diffs[-1]
+        if not last.significant:
+            lines.append(
+                f"{sc.name} − {base.name}: {_money(last.mean)} ± {_money(last.half_width)}: no significant difference over the horizon."
+            )
+            continue
+        sign = 1 if last.mean > 0 else -1
+        start = n_years
+        while start > 1 and diffs[start - 2].significant and (1 if diffs[start - 2].mean > 0 else -1) == sign:
+            start -= 1
+        winner = sc.name if sign > 0 else base.name
+        lines.append(
+            f"{sc.name} − {base.name}: {_money(last.mean)} ± {_money(last.half_width)}: {winner} wins over the horizon, "
+            f"significantly ahead in cumulative NPV from year {start} on."
+        )
+    return lines
