@@ -197,7 +197,7 @@ def beside_table(rows: Sequence[Sequence[object]]) -> str:
         meta = describe(kpi)
         unit = meta.unit if meta.unit in ("share", "money", "count") else ""
         lines.append([
-            meta.label, number(float(r[2]), unit), number(float(r[3]), unit), number(float(r[4]), unit),  # type: ignore[arg-type]
+            meta.label, _figure(float(r[2]), unit), _figure(float(r[3]), unit), _figure(float(r[4]), unit),  # type: ignore[arg-type]
             _se(float(r[6])), _se(float(metric_diff.get(kpi, math.nan))),  # type: ignore[arg-type]
         ])
     head = ["KPI", "analytic (VM)", "simulated", "SE", "diff/SE (VM)", "diff/SE (METRIC)"]
