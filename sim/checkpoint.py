@@ -2,7 +2,8 @@
 
 ``checkpoint.jsonl`` in the output folder: a header line naming the plan (per scenario: name,
 scenario hash, seed, replications), then one line per finished replication with its exact
-KPI row (floats in JSON's shortest round-trip form) and its restore-time histogram. Lines
+KPI row (floats in JSON's shortest round-trip form), its restore-time histogram and its
+per-place measures (and, traced, its outage rows). Lines
 are appended in completion order and flushed (to the disk itself at least once a second);
 they are read back in replication order, so a resumed run returns exactly the rows an
 uninterrupted one would. A line torn by a crash is dropped (that replication runs again).
@@ -33,7 +34,7 @@ from sim.scenario.schema import Scenario
 
 NAME = "checkpoint.jsonl"
 ERROR_LOG = "error.log"
-FORMAT = 1
+FORMAT = 2  # 2: per-place measures (and traced outage rows) in each line
 SYNC_EVERY_S = 1.0  # fsync the checkpoint at most this often (5 ms each on a busy disk)
 
 
@@ -61,8 +62,9 @@ def _plain(obj: Any) -> Any:
 
 
 def _line(k: int, r: int, outcome: Outcome) -> str:
-    row, hist = outcome
-    return json.dumps({"s": k, "r": r, "kpis": row, "hist": [[b, c] for b, c in hist.items()]}, default=_plain) + "\n"
+    row, hist, places = outcome
+    line = {"s": k, "r": r, "kpis": row, "hist": [[b, c] for b, c in hist.items()], "places": places}
+    return json.dumps(line, default=_plain) + "\n"
 
 
 class Checkpoint:
@@ -129,13 +131,14 @@ class Checkpoint:
             k, r = int(data["s"]), int(data["r"])
             row = {str(name): value for name, value in data["kpis"].items()}
             hist = {int(b): int(c) for b, c in data["hist"]}
+            places = data["places"]
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
         if not (0 <= k < len(self.plan) and 0 <= r < self.plan[k].replications):
             return None
-        if not all(isinstance(v, (int, float)) for v in row.values()):
+        if not all(isinstance(v, (int, float)) for v in row.values()) or not isinstance(places, dict):
             return None
-        return (k, r), (row, hist)
+        return (k, r), (row, hist, places)
 
     def record(self, k: int, finished: Sequence[tuple[int, Outcome]]) -> None:
         """Append finished replications of scenario ``k`` and flush them to disk."""

@@ -21,6 +21,8 @@ from typing import Any
 
 from sim import __version__
 from sim.folder import COMPLETE, write_folder  # noqa: F401  (write_folder: the one route for output folders)
+from sim import places
+from sim.engine.trace import COLUMNS as TRACE_COLUMNS
 from sim.runner import RunResult
 from sim.stats import summarize
 
@@ -116,6 +118,36 @@ def summary_csv(table: Sequence[Mapping[str, Any]]) -> str:
     return csv_text(cols, [[r["kpi"], *(fmt(r[c]) for c in cols[1:-1]), r["n"]] for r in table])
 
 
+def _cell(value: Any) -> Any:
+    return fmt(value) if isinstance(value, float) else value
+
+
+def place_files(results: Sequence[tuple[str, RunResult]]) -> dict[str, str]:
+    """``depots.csv``, ``sites.csv``, ``regions.csv``, ``parts.csv``, ``assignment.csv`` (and, traced,
+    ``trace.csv``) of labelled results: one row per scenario and item (docs/outputs.md)."""
+    out: dict[str, str] = {}
+    per_table: dict[str, tuple[list[str], list[list[Any]]]] = {}
+    for label, result in results:
+        measured = places.tables(result.place_items, [rep["places"] for rep in result.places])
+        for table, (header, rows) in measured.items():
+            per_table.setdefault(table, (["scenario", *header], []))[1].extend([label, *map(_cell, r)] for r in rows)
+        columns, rows = result.place_items["assignment"]
+        per_table.setdefault("assignment", (["scenario", *columns], []))[1].extend(
+            [label, *map(_cell, r)] for r in rows
+        )
+    for table, (header, rows) in per_table.items():
+        out[f"{table}.csv"] = csv_text(header, rows)
+    traced = [(label, result) for label, result in results if any("trace" in rep for rep in result.places)]
+    if traced:
+        rows = []
+        for label, result in traced:
+            for r, rep in enumerate(result.places):
+                for k, row in enumerate(rep.get("trace", []), start=1):
+                    rows.append([label, r, k, *("" if isinstance(v, float) and math.isnan(v) else _cell(v) for v in row)])
+        out["trace.csv"] = csv_text(["scenario", "replication", "outage", *TRACE_COLUMNS], rows)
+    return out
+
+
 def manifest(result: RunResult, scenario_hash: str, started: datetime, finished: datetime, **extra: Any) -> dict:
     """Provenance of a run."""
     return {
@@ -147,4 +179,5 @@ def run_files(result: RunResult, resolved_yaml: str, scenario_hash: str, started
         "replications.csv": replications_csv(result),
         "summary.csv": summary_csv(table),
         "summary.json": dumps_json({"scenario": result.scenario.name, "confidence": 0.95, "kpis": table}),
+        **place_files([(result.scenario.name, result)]),
     }

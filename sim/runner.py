@@ -35,14 +35,17 @@ from concurrent.futures import (
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from sim.build import Network, build
 from sim.engine.model import Hook, Replication
+from sim import places
+from sim.engine.trace import outage_rows
 from sim.kpis import evaluate
 from sim.progress import Progress
-from sim.ledger import PriceList
+from sim.ledger import PriceList, place_costs, site_customer_costs
 from sim.scenario.schema import Scenario
 
 
@@ -50,7 +53,8 @@ class RunError(Exception):
     """A run could not be carried out (bad options, unreachable cluster)."""
 
 
-Outcome = tuple[dict[str, float], dict[int, int]]  # one replication: KPI row, restore-time histogram
+Places = dict[str, Any]  # one replication's per-place measures ("places", sim.places) and, traced, "trace" rows
+Outcome = tuple[dict[str, float], dict[int, int], Places]  # one replication: KPI row, restore-time histogram, places
 
 
 class ReplicationFailed(Exception):
@@ -75,6 +79,8 @@ class RunResult:
     restore_hist: dict[int, int] = field(default_factory=dict)  # pooled over replications
     wall_time_s: float = 0.0
     site_depots: tuple[int, ...] = ()  # per scenario site, the index in scenario.depots of its serving depot
+    places: tuple[Places, ...] = ()  # per replication: per-place measures and, traced, its outage rows (sim.places)
+    place_items: dict[str, Any] = field(default_factory=dict)  # names and fixed columns of the places (sim.places.items)
 
     @property
     def kpis(self) -> list[str]:
@@ -88,18 +94,27 @@ class RunResult:
 
 def replicate(
     net: Network, seed: int, replications: Sequence[int], hooks: Sequence[Hook] = ()
-) -> list[tuple[dict[str, float], dict[int, int]]]:
+) -> list[Outcome]:
     """Run some replications of a network; a task for an executor.
 
     Each replication's physical outcome is priced into its ledger and read into its KPI
-    row (:func:`sim.kpis.evaluate`); the restore-time histogram comes along for pooling.
+    row (:func:`sim.kpis.evaluate`); the restore-time histogram comes along for pooling,
+    and so do the per-place measures (:func:`sim.places.measure`) and, when the scenario
+    is traced, its outage rows (:func:`sim.engine.trace.outage_rows`).
     ``hooks``: the user's model extensions (top-level functions, so that the task pickles).
     """
     prices = PriceList.of(net)  # one price list for every replication of the network
-    out = []
+    out: list[Outcome] = []
     for r in replications:
-        outcome = Replication(net, seed, r, hooks=hooks).run()
-        out.append((evaluate(net, outcome, prices), dict(outcome.restore_hist)))
+        rep = Replication(net, seed, r, hooks=hooks)
+        outcome = rep.run()
+        downtime_cost, depot_cost = place_costs(outcome, prices)
+        extra: Places = {
+            "places": places.measure(net, outcome, site_customer_costs(outcome, prices), downtime_cost, depot_cost)
+        }
+        if net.trace:
+            extra["trace"] = [list(row) for row in outage_rows(rep)]
+        out.append((evaluate(net, outcome, prices), dict(outcome.restore_hist), extra))
     return out
 
 
@@ -319,11 +334,16 @@ def run_scenarios(
     for k, (sc, (net, s, n, _)) in enumerate(zip(scenarios, plans)):
         outs = [done[(k, r)] for r in range(n)]
         hist: dict[int, int] = {}
-        for _, h in outs:
+        for _, h, _ in outs:
             for b, c in h.items():
                 hist[b] = hist.get(b, 0) + c
         site_depots = tuple(site.depot for site in net.sites)
-        results.append(RunResult(sc, s, tuple(row for row, _ in outs), dict(sorted(hist.items())), wall, site_depots))
+        results.append(
+            RunResult(
+                sc, s, tuple(row for row, _, _ in outs), dict(sorted(hist.items())), wall, site_depots,
+                tuple(extra for _, _, extra in outs), places.items(net),
+            )
+        )
     return results
 
 

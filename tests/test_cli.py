@@ -23,13 +23,14 @@ def test_run_writes_every_output(tmp_path: Path, capsys) -> None:
     assert main(["run", str(EXAMPLE), "-n", "3", "--out", str(out), "--seed", "5", "-q"]) == 0
     printed = capsys.readouterr().out
     assert "Customer total cost of ownership" in printed and "95% CI" in printed
-    assert sorted(p.name for p in out.iterdir()) == [
-        "manifest.json", "replications.csv", "scenario.yaml", "sim-files.json", "summary.csv", "summary.json"
-    ]
+    places = ["assignment.csv", "depots.csv", "parts.csv", "regions.csv", "sites.csv"]  # per place (docs/outputs.md)
+    assert sorted(p.name for p in out.iterdir()) == sorted([
+        "manifest.json", "replications.csv", "scenario.yaml", "sim-files.json", "summary.csv", "summary.json", *places
+    ])
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 5 and manifest["replications"] == 3 and manifest["status"] == "complete"
     listed = json.loads((out / "sim-files.json").read_text())["files"]
-    assert sorted(listed) == ["manifest.json", "replications.csv", "scenario.yaml", "summary.csv", "summary.json"]
+    assert sorted(listed) == sorted(["manifest.json", "replications.csv", "scenario.yaml", "summary.csv", "summary.json", *places])
     assert len(manifest["scenario_hash"]) == 64 and "numpy" in manifest["packages"]
     rows = list(csv.DictReader((out / "replications.csv").open()))
     assert [r["replication"] for r in rows] == ["0", "1", "2"]

@@ -163,8 +163,8 @@ def test_full_disk_leaves_nothing_half_written_and_the_run_resumable(tmp_path: P
     """A real failing write: the file size limit (EFBIG) stops the summary file midway."""
     out = tmp_path / "out"
 
-    def limit() -> None:  # larger than the checkpoint of 2 replications, smaller than summary.json
-        resource.setrlimit(resource.RLIMIT_FSIZE, (9000, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+    def limit() -> None:  # larger than the checkpoint of 2 replications (~10.7 kB with per-place measures), smaller than summary.json
+        resource.setrlimit(resource.RLIMIT_FSIZE, (11500, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
 
     proc = sim("run", EXAMPLE, "--out", str(out), *SHORT, cwd=tmp_path, preexec_fn=limit)
     assert proc.returncode == 2, proc.stderr

@@ -1,4 +1,4 @@
-"""``sim compare A.yaml B.yaml [...]``: run scenarios with common random numbers and compare them."""
+"""sim compare A.yaml B.yaml [...]: run scenarios with common random numbers and compare them."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from sim.compare import (
     terminal_table,
     verdict,
 )
-from sim.output import COMPLETE, dumps_json, now_utc, replications_csv, write_folder
+from sim.output import COMPLETE, dumps_json, now_utc, place_files, replications_csv, write_folder
 from sim.report import Figure, compare_report
 from sim.scenario.loader import resolved_yaml, scenario_hash
 
@@ -110,6 +110,7 @@ def output_files(
     for alt in comparison.alternatives:
         out[f"scenarios/{alt.folder}/replications.csv"] = replications_csv(alt.result)
         out[f"scenarios/{alt.folder}/scenario.yaml"] = resolved_yaml(alt.result.scenario)
+    out.update(place_files([(alt.label, alt.result) for alt in comparison.alternatives]))  # per place, all scenarios
     rendered = figures(comparison)
     for fig, data in rendered:
         out[f"figures/{fig.name}.png"] = data["png"]

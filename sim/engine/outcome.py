@@ -61,8 +61,6 @@ class Outcome:
     technician_km: float  # both ways
     technician_busy_h: float  # technician-hours busy (travel, waiting, repair)
     technician_rostered_h: float  # technician-hours on duty (technicians × window, unless a hook changed them)
-    # Y (sim.years): will-fit parts customers bought at parts shops, [site][part]; empty = none
-    site_willfit_units: tuple[tuple[int, ...], ...] = ()
     # --- per place (P: sim.places reads these for depots.csv, sites.csv, regions.csv, parts.csv)
     depot_demands_by_source: tuple[tuple[int, ...], ...] = ()  # [depot][source]: demands at the assigned depot
     depot_lateral_sent: tuple[int, ...] = ()  # [depot]: lateral transshipments it sent to other depots' sites

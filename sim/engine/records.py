@@ -5,10 +5,12 @@ Sources of a part demand: how it was served (see :data:`SOURCES`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 STOCK, LATERAL, EMERGENCY, BACKORDER, NO_PART = 0, 1, 2, 3, 4
 SOURCES = ("stock", "lateral", "emergency", "backorder", "no_part")
+N_SOURCES = len(SOURCES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +49,5 @@ class Restore:
     site: str
     component: str
     source: str
+    dispatch_t: float = math.nan  # when the part was allocated (nan without a part)
+    source_depot: str = ""  # where the part came from ("central" for emergency, "" without a part)

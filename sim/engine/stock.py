@@ -6,7 +6,7 @@ demand. Invariant (one-for-one replenishment): ``on_hand + in_transit - backorde
 base_stock``.
 
 Time-weighted levels are kept per group of bins (:class:`Levels`, one per part and
-echelon), not per bin: a level L(t) that changes by δ_k at times t_k has
+echelon, and one per depot for the per-place outputs), not per bin: a level L(t) that changes by δ_k at times t_k has
 
     ∫_w^T L dt = L(T)·T − L(w)·w − Σ_{w < t_k ≤ T} δ_k·t_k,
 
@@ -34,11 +34,14 @@ class Levels:
         self.on_hand_start = 0
         self.backorders_start = 0
 
-    def bin(self, base_stock: int, depot: int, part: int) -> Bin:
-        """A new bin of this group, full."""
-        b = Bin(base_stock, depot, part, self)
+    def bin(self, base_stock: int, depot: int, part: int, place: Levels | None = None) -> Bin:
+        """A new bin of this group, full; ``place`` is a second group it also counts in (its depot's)."""
+        place = Levels() if place is None else place
+        b = Bin(base_stock, depot, part, self, place)
         self.bins.append(b)
         self.on_hand_start += base_stock
+        place.bins.append(b)
+        place.on_hand_start += base_stock
         return b
 
     def start_window(self, now: float) -> None:
@@ -60,9 +63,9 @@ class Levels:
 class Bin:
     """Stock of one part at one location; its time-weighted levels go to its group."""
 
-    __slots__ = ("depot", "part", "base_stock", "on_hand", "in_transit", "backorders", "_waiting", "levels")
+    __slots__ = ("depot", "part", "base_stock", "on_hand", "in_transit", "backorders", "_waiting", "levels", "place")
 
-    def __init__(self, base_stock: int, depot: int, part: int, levels: Levels) -> None:
+    def __init__(self, base_stock: int, depot: int, part: int, levels: Levels, place: Levels) -> None:
         self.depot = depot  # its depot's index, -1 at central
         self.part = part
         self.base_stock = base_stock
@@ -70,17 +73,20 @@ class Bin:
         self.in_transit = 0
         self.backorders = 0  # demands waiting for a unit
         self._waiting: deque[Any] | None = None  # them, first come first served
-        self.levels = levels
+        self.levels = levels  # its part's group (all depots, or central)
+        self.place = place  # its place's group (all parts of its depot)
 
     def take(self, now: float) -> None:
         """One unit leaves the shelf (check ``on_hand`` first)."""
         self.on_hand -= 1
         self.levels.on_hand_moment -= now
+        self.place.on_hand_moment -= now
 
     def put(self, now: float) -> None:
         """One unit arrives on the shelf."""
         self.on_hand += 1
         self.levels.on_hand_moment += now
+        self.place.on_hand_moment += now
 
     def wait(self, demand: Any, now: float) -> None:
         """Backorder a demand."""
@@ -89,6 +95,7 @@ class Bin:
         self._waiting.append(demand)
         self.backorders += 1
         self.levels.backorders_moment += now
+        self.place.backorders_moment += now
 
     def next_waiting(self, now: float) -> Any:
         """The oldest backordered demand, removed; None if none."""
@@ -96,6 +103,7 @@ class Bin:
             return None
         self.backorders -= 1
         self.levels.backorders_moment -= now
+        self.place.backorders_moment -= now
         return self._waiting.popleft()  # type: ignore[union-attr]
 
     def balanced(self) -> bool:

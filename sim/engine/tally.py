@@ -9,12 +9,15 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from sim.engine.records import N_SOURCES
+
 if TYPE_CHECKING:
     from sim.build import Network
 
 HIST_FLOOR_H = 1e-3
 YARDSTICKS_H = (4.0, 8.0, 24.0, 48.0)  # fixed restore-time yardsticks, the same for every scenario
 HIST_LOG_STEP = math.log(1.002)
+WITHIN_H = 8.0  # per-site yardstick of the map and sites.csv where a site has no promise
 
 
 def hist_bin(duration_h: float) -> int:
@@ -75,10 +78,20 @@ class Tally:
         "site_perishable",
         "yardstick_known",
         "yardstick_ok",
+        # per place (sim.places): a few list increments per event
+        "depot_source",
+        "depot_lateral_sent",
+        "site_failures",
+        "site_restored",
+        "site_restore_sum",
+        "site_known",
+        "site_ok",
+        "site_within_8h",
+        "part_source",
         "site_willfit_units",  # Y: will-fit parts bought at parts shops, [site][part]
     )
 
-    def __init__(self, n_regions: int, n_sites: int, n_parts: int) -> None:
+    def __init__(self, n_regions: int, n_sites: int, n_parts: int, n_depots: int = 0) -> None:
         self.failures = 0
         self.demands = 0
         self.by_source = [0, 0, 0, 0, 0]
@@ -103,20 +116,32 @@ class Tally:
         self.site_perishable = [0] * n_sites
         self.yardstick_known = 0  # outages whose outcome against the yardsticks is known
         self.yardstick_ok = [0] * len(YARDSTICKS_H)
+        n_sources = N_SOURCES
+        self.depot_source = [0] * (n_depots * n_sources)  # [depot * 5 + source]: demands at the assigned depot
+        self.depot_lateral_sent = [0] * n_depots  # lateral transshipments a depot sent
+        self.site_failures = [0] * n_sites
+        self.site_restored = [0] * n_sites
+        self.site_restore_sum = [0.0] * n_sites
+        self.site_known = [0] * n_sites  # outages whose outcome against the site's promise is known
+        self.site_ok = [0] * n_sites
+        self.site_within_8h = [0] * n_sites  # restored within 8 h (the map's yardstick without a promise)
+        self.part_source = [0] * (n_parts * n_sources)  # [part * 5 + source]
         self.site_willfit_units = [[0] * n_parts for _ in range(n_sites)]  # Y: will-fit parts, [site][part]
 
     @classmethod
     def of(cls, net: Network) -> Tally:
         """Fresh counters sized for a network's regions, sites and parts."""
-        return cls(len(net.regions), len(net.sites), len(net.parts))
+        return cls(len(net.regions), len(net.sites), len(net.parts), len(net.depots))
 
     def outage_outcome(self, duration_h: float, promise_h: float, region: int, threshold_h: float, site: int) -> None:
         """Service level, late hours and perishable event of a restored outage."""
         if promise_h != math.inf:
             self.promise_known += 1
+            self.site_known[site] += 1
             ok = duration_h <= promise_h
             if ok:
                 self.promise_ok += 1
+                self.site_ok[site] += 1
             else:
                 self.site_late_h[site] += duration_h - promise_h
             if region >= 0:
@@ -126,10 +151,15 @@ class Tally:
         if duration_h > threshold_h:
             self.site_perishable[site] += 1
 
-    def restored_outage(self, duration_h: float) -> None:
-        """A restore time for the distribution statistics."""
+    def restored_outage(self, duration_h: float, site: int = -1) -> None:
+        """A restore time for the distribution statistics (and its site's, when given)."""
         self.restored += 1
         self.restore_sum += duration_h
+        if site >= 0:
+            self.site_restored[site] += 1
+            self.site_restore_sum[site] += duration_h
+            if duration_h <= WITHIN_H:
+                self.site_within_8h[site] += 1
         if duration_h > self.restore_max:
             self.restore_max = duration_h
         b = hist_bin(duration_h)
@@ -143,6 +173,7 @@ class Tally:
         """An outage still open at the end: counted late only once past its promise."""
         if promise_h != math.inf and elapsed_h > promise_h:
             self.promise_known += 1
+            self.site_known[site] += 1
             self.site_late_h[site] += elapsed_h - promise_h
             if region >= 0:
                 self.region_known[region] += 1
