@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import math
 from pathlib import Path
@@ -11,6 +12,8 @@ import numpy as np
 import pytest
 
 from sim.build import build, places
+from sim.commands import UsageError
+from sim.commands.optimize_network import run_network
 from sim.optimize.network import (
     _poisson_fill_ebo,
     brute_force,
@@ -209,6 +212,51 @@ def test_the_design_objective_changes_the_choice() -> None:
     assert maker.figures.maker_profit_per_year >= total.figures.maker_profit_per_year
     assert total.figures.customer_cost_per_year < maker.figures.customer_cost_per_year
     assert all(math.isfinite(x) for x in (total.figures.cost_per_year, maker.figures.cost_per_year))
+
+
+def network_args(**options: Any) -> argparse.Namespace:
+    """The options ``sim optimize FILE --network`` parses (the stock optimiser's shared ones included)."""
+    base: dict[str, Any] = dict(file=str(EXAMPLE), overrides=[], out=None, verify=0, seed=None, jobs=1, scheduler=None,
+                                quiet=True, network=True, depots=None, objective=None)
+    return argparse.Namespace(**{**base, **options})
+
+
+def test_optimize_network_writes_a_network_that_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "net"
+    assert run_network(network_args(verify=2, overrides=["replications=4"], out=str(out))) == 0
+    printed = capsys.readouterr().out
+    assert "◀ chosen" in printed and "rank (analytic)" in printed
+    rows = read_csv(out / "network.csv")
+    assert [r["label"] for r in rows] == ["1", "2", "file"]
+    chosen = [r for r in rows if r["chosen"] == "True"]
+    assert len(chosen) == 1 and chosen[0]["open_depots"] == "Hangzhou;Shanghai"
+    assert chosen[0] is min(rows[:2], key=lambda r: float(r["objective_value"]))
+    sites = read_csv(out / "assignment.csv")
+    assert len(sites) == 8 and {r["depot"] for r in sites} == {"Hangzhou", "Shanghai"}
+    # network.yaml loads back, and runs the design's network with its assignment
+    sc = load_scenario(out / "network.yaml")
+    assert sc.open_depots == ["Hangzhou", "Shanghai"]
+    net = build(sc)
+    assert {s.name: net.depots[s.depot].name for s in net.sites} == {r["site"]: r["depot"] for r in sites}
+    verified = read_csv(out / "verify.csv")
+    assert [r["analytic_rank"] for r in verified] == ["1", "2"]
+    assert [r["simulated_rank"] for r in verified] == ["1", "2"]
+    # the one-depot network is worse in simulation too, by a paired CI that excludes zero (common random numbers)
+    assert float(verified[1]["minus_best_ci_low"]) > 0 and float(verified[0]["minus_best"]) == 0
+    # --depots 1: the best single depot is chosen and written
+    assert run_network(network_args(depots=1, out=str(tmp_path / "one"))) == 0
+    assert load_scenario(tmp_path / "one" / "network.yaml").open_depots == ["Shanghai"]
+
+
+def test_optimize_network_refuses_bad_options(tmp_path: Path) -> None:
+    out = tmp_path / "never"
+    with pytest.raises(UsageError, match="--depots must be between 1 and the 2 depots"):
+        run_network(network_args(depots=3, out=str(out)))
+    with pytest.raises(UsageError, match="--verify needs at least 2 networks"):
+        run_network(network_args(verify=1, out=str(out)))
+    with pytest.raises(UsageError, match="at least 2 replications"):
+        run_network(network_args(verify=2, overrides=["replications=1"], out=str(out)))
+    assert not out.exists()
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
