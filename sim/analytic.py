@@ -33,7 +33,7 @@ from scipy import stats
 from sim.build import HOURS_PER_YEAR, CentralSpec, DepotSpec, Network
 from sim.distributions import Deterministic, Sampler
 from sim.ledger import PriceList
-from sim.theory import central_resupply_mean, erlang_loss, metric
+from sim.theory import central_resupply_mean, erlang_loss, metric, queue_wait
 
 Method = Literal["metric", "vari-metric"]
 METHODS: tuple[Method, ...] = ("metric", "vari-metric")
@@ -194,7 +194,7 @@ def analyse(net: Network, method: Method = "vari-metric") -> Analysis:
         fleet_rate = _by_depot(net, site_rate)
         rates = fleet_rate + stream_rate
         rows, stock = _stock(net, method, rates, fleet_rate, site_rate, mixes, loss_model, lateral_depots)
-        restore = _restore_times(net, groups, stock, emergency_h)
+        restore, tech_loads = _restore_times(net, groups, availability, stock, emergency_h)
         previous = availability
         availability = [1.0 / (1.0 + sum(r / c.time_to_failure.mean for r, c in zip(rs, comps)))
                         for rs, comps in zip(restore, groups.components)]
@@ -202,7 +202,7 @@ def analyse(net: Network, method: Method = "vari-metric") -> Analysis:
             break
 
     fleet = _fleet_figures(net, prices, groups, availability, restore, rows, rates, stock, site_rate)
-    loads = _loads(net, groups, availability, fleet_rate, mixes)
+    loads = _loads(net, tech_loads, fleet_rate, mixes)
     notes = _notes(net, loss_model, lateral_depots, stream_rate, loads, mixes)
     return Analysis(method, "loss" if loss_model else "backorder", tuple(rows), fleet, loads, notes)
 
@@ -373,32 +373,71 @@ def _central_deterministic(net: Network, mix: RepairMix, streams: bool) -> bool:
     return mix.deterministic
 
 
-def _restore_times(
-    net: Network, groups: _Groups, served: dict[tuple[int, int], _Served], emergency_h: float
-) -> list[list[float]]:
-    """Mean restore time per group and component: part and technician arrival, then repair.
+def _arrival(s: _Served | None, pt: float, tt: float, emergency_h: float) -> float:
+    """Mean time from failure until part and technician are both on site (no technician queue).
 
-    arrival ≈ fill·max(part time, technician time) + emergency·max(emergency lead, technician
-    time) + backordered·max(part time + wait given a backorder, technician time); no queue
-    for technicians (their offered load is reported).
+    fill·max(part time, tech time) + lateral·max(lateral time, tech time) + emergency·max(emergency
+    lead, tech time) + backordered·max(part time + wait given a backorder, tech time).
     """
-    out: list[list[float]] = []
-    for (site_i, _), comps in zip(groups.keys, groups.components):
+    if s is None:  # the failure needs no part
+        return tt
+    backordered = max(1.0 - s.fill - s.emergency - s.lateral, 0.0)
+    arrival = s.fill * max(pt, tt) + s.emergency * max(emergency_h, tt) + s.lateral * max(s.lateral_h, tt)
+    if backordered > 0:
+        arrival += backordered * max(pt + s.wait_h / backordered, tt)
+    return arrival
+
+
+def _restore_times(
+    net: Network,
+    groups: _Groups,
+    availability: list[float],
+    served: dict[tuple[int, int], _Served],
+    emergency_h: float,
+) -> tuple[list[list[float]], list[float]]:
+    """Mean restore time per group and component, and each depot's technicians' offered load per technician.
+
+    Restore = arrival (:func:`_arrival`) + technician queue wait + repair. A depot's
+    technicians are an M/G/c queue of jobs (busy from leaving to coming back: travel both ways
+    and the repair, plus, when dispatched at failure, the wait on site for the part); its
+    wait is Erlang C scaled by (1 + scv)/2 (:func:`sim.theory.queue_wait`). Dispatched with the
+    part, the wait delays the restore; dispatched at failure, it overlaps the part's trip.
+    """
+    n_depots = len(net.depots)
+    rate, busy, busy2 = [0.0] * n_depots, [0.0] * n_depots, [0.0] * n_depots
+    arrivals: list[list[float]] = []
+    with_part = net.policy.technician_with_part
+    for (site_i, _), count, comps, a in zip(groups.keys, groups.count, groups.components, availability):
         site = net.sites[site_i]
         tt, pt = site.technician_time_h, site.part_time_h
-        times = []
+        row = []
         for c in comps:
-            if c.part < 0:
-                arrival = tt
-            else:
-                s = served[(site_i, c.part)]
-                backordered = max(1.0 - s.fill - s.emergency - s.lateral, 0.0)
-                arrival = s.fill * max(pt, tt) + s.emergency * max(emergency_h, tt) + s.lateral * max(s.lateral_h, tt)
-                if backordered > 0:
-                    arrival += backordered * max(pt + s.wait_h / backordered, tt)
-            times.append(arrival + c.repair_time.mean)
-        out.append(times)
-    return out
+            arrival = _arrival(served[(site_i, c.part)] if c.part >= 0 else None, pt, tt, emergency_h)
+            row.append(arrival)
+            f = count * a / c.time_to_failure.mean
+            job_h = (2.0 * tt if with_part else arrival + tt) + c.repair_time.mean
+            rate[site.depot] += f
+            busy[site.depot] += f * job_h
+            busy2[site.depot] += f * job_h * job_h
+        arrivals.append(row)
+    waits, loads = [], []
+    for j, d in enumerate(net.depots):
+        loads.append(busy[j] / d.technicians if d.technicians else (math.inf if busy[j] else 0.0))
+        if rate[j] == 0.0 or not d.technicians or loads[j] >= 1.0:
+            waits.append(0.0)  # no jobs, or overloaded: no steady state (the notes say so)
+            continue
+        mean = busy[j] / rate[j]
+        scv = max(busy2[j] / rate[j] / (mean * mean) - 1.0, 0.0) if mean > 0 else 0.0
+        waits.append(queue_wait(rate[j], mean, d.technicians, scv))
+    out: list[list[float]] = []
+    for (site_i, _), comps, row in zip(groups.keys, groups.components, arrivals):
+        site = net.sites[site_i]
+        w = waits[site.depot]
+        if with_part:
+            out.append([arrival + w + c.repair_time.mean for arrival, c in zip(row, comps)])
+        else:  # the queue wait runs while the part travels
+            out.append([max(arrival, site.technician_time_h + w) + c.repair_time.mean for arrival, c in zip(row, comps)])
+    return out, loads
 
 
 def _fleet_figures(
@@ -460,19 +499,13 @@ def _index(net: Network, part: str) -> int:
 
 
 def _loads(
-    net: Network, groups: _Groups, availability: list[float], fleet_rate: np.ndarray, mixes: list[RepairMix]
+    net: Network, tech_loads: list[float], fleet_rate: np.ndarray, mixes: list[RepairMix]
 ) -> tuple[ShopLoad, ...]:
-    """Technicians' offered load per depot (travel both ways + repair per job) and repair shops' load."""
+    """Technicians' offered load per depot (from :func:`_restore_times`) and repair shops' load."""
     loads: list[ShopLoad] = []
-    busy = [0.0] * len(net.depots)
-    for (site_i, _), count, comps, a in zip(groups.keys, groups.count, groups.components, availability):
-        site = net.sites[site_i]
-        for c in comps:
-            busy[site.depot] += count * a / c.time_to_failure.mean * (2.0 * site.technician_time_h + c.repair_time.mean)
     for j, d in enumerate(net.depots):
-        if busy[j] > 0:
-            load = busy[j] / d.technicians if d.technicians else math.inf
-            loads.append(ShopLoad("technicians", d.name, d.technicians, load))
+        if tech_loads[j] > 0:
+            loads.append(ShopLoad("technicians", d.name, d.technicians, tech_loads[j]))
     for j, d in enumerate(net.depots):
         servers = _repair_servers(d)
         work = sum(mixes[k].depot_share * fleet_rate[j, k] * mixes[k].depot_repair_mean_h for k in range(len(net.parts)))
@@ -515,9 +548,15 @@ def _notes(
     if loss_model and stream_rate.sum() > 0:
         notes.append("demand streams backorder while fleet demands go emergency: depots with streams are approximate")
     for ld in loads:
-        if ld.high:
+        if ld.kind == "technicians" and ld.load >= 1.0:
+            notes.append(f"technicians at {ld.location}: offered load {ld.load:.2f} >= 1 ({ld.servers}): the queue grows "
+                         "without bound; restore times are shown without it (far too optimistic)")
+        elif ld.kind == "technicians" and ld.high:
+            notes.append(f"technicians at {ld.location}: offered load {ld.load:.2f} > {LOAD_FLAG} ({ld.servers}): "
+                         "their queue is an M/G/c approximation (approximate)")
+        elif ld.high:
             notes.append(f"{ld.kind} at {ld.location}: offered load {ld.load:.2f} > {LOAD_FLAG} "
                          f"({ld.servers} server(s)); the formulas have no queue there, so restore times are optimistic")
-    notes.append("restore time ≈ max(part arrival, technician arrival) + repair, per component, without technician "
-                 "queues; availability = 1 / (1 + Σ restore / MTTF) per machine")
+    notes.append("restore time ≈ max(part arrival, technician arrival) + technician queue wait (M/G/c, Erlang C "
+                 "scaled by service variability) + repair; availability = 1 / (1 + Σ restore / MTTF) per machine")
     return tuple(notes)

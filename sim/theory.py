@@ -27,6 +27,7 @@ __all__ = [
     "machine_repairman",
     "metric",
     "erlang_loss",
+    "queue_wait",
     "central_resupply_mean",
 ]
 
@@ -225,6 +226,26 @@ def erlang_loss(rate: float, mean_lead_time: float, base_stock: int) -> float:
     for k in range(1, s + 1):
         b = a * b / (k + a * b)
     return b
+
+
+def queue_wait(rate: float, mean_service: float, servers: int, service_scv: float = 1.0) -> float:
+    """Mean wait in queue of an M/G/c queue: Erlang C for M/M/c, scaled by (1 + scv)/2 (Allen-Cunneen).
+
+    Exact for exponential service (``service_scv`` = 1) and for c = 1 (Pollaczek-Khinchine);
+    an approximation otherwise. Infinite when the offered load rate x mean_service >= servers.
+    """
+    if servers < 1 or rate < 0 or mean_service < 0 or service_scv < 0:
+        raise ValueError("servers must be >= 1; rate, mean_service and service_scv >= 0")
+    a = rate * mean_service
+    if a == 0.0:
+        return 0.0
+    if a >= servers:
+        return math.inf
+    b = 1.0  # Erlang B by recursion, then C = B / (1 - (a/c)(1 - B))
+    for k in range(1, servers + 1):
+        b = a * b / (k + a * b)
+    c = b / (1.0 - (a / servers) * (1.0 - b))
+    return c * mean_service / (servers - a) * (1.0 + service_scv) / 2.0
 
 
 def metric(

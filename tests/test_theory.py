@@ -13,6 +13,7 @@ from sim.theory import (
     backorder_moments,
     central_resupply_mean,
     erlang_loss,
+    queue_wait,
     machine_repairman,
     metric,
     negbin_base_stock,
@@ -324,3 +325,17 @@ def test_erlang_loss_hand_values() -> None:
     assert erlang_loss(1.0, 1.0, 1) == pytest.approx(0.5)  # a/(1+a)
     assert erlang_loss(1.0, 2.0, 2) == pytest.approx(2.0 / 5.0)  # (a^2/2)/(1+a+a^2/2) at a = 2
     assert erlang_loss(0.0, 5.0, 3) == 0.0 and erlang_loss(0.3, 1.0, 0) == 1.0
+
+
+def test_queue_wait_mm1_and_md1() -> None:
+    """c = 1: M/M/1 Wq = rho s / (1 - rho); M/D/1 (scv 0) is half of it (Pollaczek-Khinchine)."""
+    lam, s = 0.5, 1.2
+    rho = lam * s
+    assert queue_wait(lam, s, 1) == pytest.approx(rho * s / (1 - rho), rel=1e-12)
+    assert queue_wait(lam, s, 1, 0.0) == pytest.approx(rho * s / (1 - rho) / 2, rel=1e-12)
+    assert queue_wait(1.0, 1.0, 1) == math.inf and queue_wait(0.0, 5.0, 2) == 0.0
+
+
+def test_queue_wait_mmc_erlang_c() -> None:
+    """M/M/2 with a = 1 (rho = 0.5): P(wait) = 1/3, Wq = P(wait) s / (c - a) = s / 3."""
+    assert queue_wait(0.5, 2.0, 2) == pytest.approx(2.0 / 3.0, rel=1e-12)
