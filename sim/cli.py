@@ -38,7 +38,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"sim {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for mod in _modules():
-        sp = sub.add_parser(mod.NAME, help=mod.HELP, description=(mod.__doc__ or "").strip().splitlines()[0])
+        summary = (mod.__doc__ or "").strip().splitlines()[0].replace("``", "")  # --help shows no reST markup
+        sp = sub.add_parser(mod.NAME, help=mod.HELP, description=summary)
         mod.add_arguments(sp)
         sp.set_defaults(_main=mod.main)
     return p

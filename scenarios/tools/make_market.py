@@ -178,7 +178,7 @@ HEAD = """\
 # `sim validate` checks the fields it holds. Run the variants that extend it:
 #   dense_premium.yaml, sparse_cheap.yaml, imported_premium.yaml, regional_8h.yaml
 #
-# Numbers taken from the source material (domain.md, cases 1-2) live in the variants:
+# Numbers taken from the source material (cases 1-2 of scenarios/README.md) live in the variants:
 # parts within 2-4 h (dense), about 48 h (rivals), price up to twice the rival's, and an
 # 8 h on-site promise in Zhejiang. EVERY number below is an ASSUMPTION with its reason:
 # replace it with your own data. City coordinates are real city/district centres.

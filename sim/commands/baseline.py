@@ -1,4 +1,4 @@
-"""``sim baseline [SUITE] --message WHY``: rerun the regression suite and rewrite its baseline on purpose.
+"""sim baseline [SUITE] --message WHY: rerun the regression suite and rewrite its baseline on purpose.
 
 The manifest records the reason, the date (UTC), the code and package versions and, per
 scenario, the seed, replications and fingerprints that ``sim check`` compares against.

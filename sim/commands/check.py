@@ -1,4 +1,4 @@
-"""``sim check [SUITE]``: rerun the regression suite and compare it with the committed baseline.
+"""sim check [SUITE]: rerun the regression suite and compare it with the committed baseline.
 
 Exit 0 when no watched KPI moved, 1 when one did (or, with ``--strict-exact``, when any
 output changed at all), 2 when the suite or the baseline cannot be used.

@@ -1,4 +1,4 @@
-"""``sim validate FILE...``: check scenario files (and regression suites) without running them.
+"""sim validate FILE...: check scenario files (and regression suites) without running them.
 
 Problems are errors (exit 2, nothing else happens). Settings that are legal but suspicious
 (an overloaded depot, a promise no technician can keep, coordinates 0, 0, ...; see
