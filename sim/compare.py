@@ -247,12 +247,14 @@ def decimals_for(values: Sequence[float], base: int) -> int:
 
 
 def amount_text(
-    value: float, unit: str, currency: str, signed_: bool = False, like: Sequence[float] = (), named: bool = True
+    value: float, unit: str, currency: str, signed_: bool = False, like: Sequence[float] = (), named: bool = True,
+    scale_of: Sequence[float] = (),
 ) -> str:
     """A value for a short sentence or a cell: ``CNY 65.07 M``, ``98.2%``, ``3.82 h``; ``signed_`` adds + or −.
 
     ``like``: other values shown beside it (a CI); digits are added until none of them
-    rounds to zero, so that a real difference never reads as 0.0.
+    rounds to zero, so that a real difference never reads as 0.0. ``scale_of``: values of the
+    same column, whose largest decides millions or not (default: ``value`` and ``like``).
     """
     if not math.isfinite(value):
         return "—"
@@ -264,7 +266,7 @@ def amount_text(
         return f"{sign}{100 * v:.{d}f}{' pp' if signed_ else '%'}"
     if unit == "money":
         cur = f"{currency} " if named and not signed_ else ""  # a signed amount is a gap beside an amount that names it
-        if max(vals) >= 1e6:
+        if max([*vals, *(abs(x) for x in scale_of if math.isfinite(x))]) >= 1e6:
             d = decimals_for([x / 1e6 for x in vals], 2)
             return f"{sign}{cur}{v / 1e6:,.{d}f} M"
         d = decimals_for(vals, 0) if max(vals) < 100 else 0

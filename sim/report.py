@@ -41,18 +41,20 @@ table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.88em; }
 th, td { padding: 0.22em 0.6em; border-bottom: 1px solid #e3e3e3; text-align: right; vertical-align: top; }
 th { background: #f3f3f3; border-bottom: 2px solid #bbb; }
 td.n, th.n { white-space: nowrap; }
-td.l, th.l { text-align: left; }
+td.l, th.l { text-align: left; overflow-wrap: anywhere; }
 td.wrap { text-align: left; white-space: normal; overflow-wrap: anywhere; min-width: 14em; }
 td.k { min-width: 10em; }
+th.h { overflow-wrap: anywhere; text-align: right; }
 td.wrap code { display: block; color: #555; font-size: 0.85em; margin-top: 0.2em; overflow-wrap: anywhere; }
 td.sig { color: #1b7837; font-weight: bold; }
 td .d { display: block; color: #555; font-size: 0.88em; }
 td.best { background: #e6f4ea; font-weight: bold; }
 section.answer { display: flex; flex-wrap: wrap; gap: 0.8em; margin: 0.4em 0 0.6em 0; }
-.card { flex: 1 1 30em; border: 1px solid #bbb; border-radius: 6px; padding: 0.6em 0.9em; background: #fafafa; }
+.card { flex: 1 1 26em; min-width: 0; overflow-wrap: anywhere; border: 1px solid #bbb; border-radius: 6px; padding: 0.6em 0.9em; background: #fafafa; }
 .card.wide { flex-basis: 100%; }
 .card p { margin: 0.2em 0; }
 .card table { margin: 0.3em 0 0 0; font-size: 0.85em; width: 100%; }
+.card th { overflow-wrap: normal; }
 .winner { font-size: 1.05em; }
 .winner b { background: #d9f0d3; padding: 0 0.25em; border-radius: 3px; }
 .note { color: #555; font-size: 0.85em; }
@@ -138,7 +140,7 @@ def _kpi_table(comparison: Comparison, kpis: Sequence[str]) -> str:
     """One row per KPI, one column per scenario; the best mean of a KPI with a better direction is shaded."""
     alts = comparison.alternatives
     th = '<th class="l">result</th>' + "".join(
-        f'<th class="n">{_e(a.label)}' + ("" if seller(a.result.scenario) == "maker" else f"<br>(sold by the {_e(seller(a.result.scenario))})")
+        f'<th class="h">{_e(a.label)}' + ("" if seller(a.result.scenario) == "maker" else f"<br>(sold by the {_e(seller(a.result.scenario))})")
         + "</th>" for a in alts)
     body = []
     for name in kpis:
@@ -161,15 +163,16 @@ def _card(comparison: Comparison, kpi: str, title: str, among: Sequence[int] | N
     cur = comparison.currency
     alts = comparison.alternatives
     s = comparison.kpi(kpi).summaries[r.winner]
-    ci = f" ± {amount_text(s.half_width, meta.unit, cur, signed_=True, like=(s.mean,))[1:]}" if s.n > 1 else ""
+    column = (s.mean, *(o.mean for _, o in r.others))  # one scale (millions or not) for the card
+    ci = f" ± {amount_text(s.half_width, meta.unit, cur, signed_=True, like=(s.mean,), scale_of=column)[1:]}" if s.n > 1 else ""
     head = (f'<p class="winner"><b>{_e(alts[r.winner].label)}</b> {_e(verb)}: '
-            f"{_e(amount_text(s.mean, meta.unit, cur))}{_e(ci)}</p>")
+            f"{_e(amount_text(s.mean, meta.unit, cur, scale_of=column))}{_e(ci)}</p>")
     rows = []
     for j, d in r.others:
-        gap = amount_text(d.mean, meta.unit, cur, signed_=True, like=(d.low, d.high, s.mean))
+        gap = amount_text(d.mean, meta.unit, cur, signed_=True, like=(d.low, d.high), scale_of=column)
         if d.n > 1:
-            lo = amount_text(d.low, meta.unit, cur, signed_=True, like=(d.mean, d.high, s.mean))
-            hi = amount_text(d.high, meta.unit, cur, signed_=True, like=(d.mean, d.low, s.mean))
+            lo = amount_text(d.low, meta.unit, cur, signed_=True, like=(d.mean, d.high), scale_of=column)
+            hi = amount_text(d.high, meta.unit, cur, signed_=True, like=(d.mean, d.low), scale_of=column)
             ci_d, p = f"{lo} to {hi}", p_text(d.p_value)
             sig = '<td class="sig">yes</td>' if d.significant else "<td>no</td>"
         else:
@@ -237,7 +240,7 @@ def compare_report(
 ) -> str:
     """The report as one HTML document: the answer, the figures, then the long tables folded."""
     names = [a.label for a in comparison.alternatives]
-    title = "Comparison: " + " vs ".join(names)
+    title = f"Which service network wins? {len(names)} scenarios compared"
     first = comparison.baseline.result.scenario
     verdict_items = "".join(f"<li>{_e(v)}</li>" for v in verdict[1:])
     figs = "".join(
@@ -257,7 +260,7 @@ def compare_report(
 </head>
 <body>
 <h1 id="verdict">{_e(title)}</h1>
-<p class="lead">Per {_e(window_text(first))}, {comparison.replications} replications per scenario with common random
+<p class="lead"><b>{_e(", ".join(names))}</b>. Per {_e(window_text(first))}, {comparison.replications} replications per scenario with common random
 numbers; money in {_e(comparison.currency)}; ± is a 95% confidence interval, differences are paired replication by
 replication (other − winner). Highlighted: the winner.</p>
 {_answer(comparison)}

@@ -159,3 +159,141 @@ def test_map_draws_the_run_s_assignment_and_never_builds_a_model(monkeypatch: py
     assert segment_ends([last] * len(sc.sites)) == [depots[last]] * len(sc.sites)  # drawn as given, not rebuilt
     with pytest.raises(ValueError, match="site assignments"):
         segment_ends(built[:-1])
+
+
+# --- wording: verdicts say what they mean ---------------------------------------------------------
+
+SHORT = ["horizon_h=2000", "warmup_h=100"]
+
+
+def _variant(folder: Path, name: str, body: str) -> str:
+    path = folder / f"{name}.yaml"
+    path.write_text(f"extends: {DATA / 'delta_dense.yaml'}\nname: {name}\ndescription: {name}\n{body}", encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def wording(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """delta_sparse, delta_dense, the dense network sold by an importer, and one that promises nothing."""
+    from sim.compare import compare
+    from sim.runner import run_scenarios
+    from sim.scenario.loader import load_scenario
+
+    folder = tmp_path_factory.mktemp("wording")
+    files = [
+        FILES[0], FILES[1],
+        _variant(folder, "by_importer", "pricing: {machine_price_multiplier: 3, seller: importer}\n"),
+        _variant(folder, "no_promise", "regions:\n  - {name: Zhejiang, promise_h: null}\n"),
+    ]
+    results = run_scenarios([load_scenario(f, SHORT) for f in files], 4, 5)
+    return compare(results, files)
+
+
+def test_a_scenario_that_promises_nothing_reads_no_promise_not_zero_percent(wording) -> None:  # type: ignore[no-untyped-def]
+    from sim.compare import promises_differ, promises_nothing, verdict
+    from sim.report import _kpi_table
+
+    assert promises_nothing(wording.alternatives[3].result.scenario)
+    assert not promises_nothing(wording.alternatives[0].result.scenario)
+    assert promises_differ(wording)
+    words = verdict(wording)
+    line = next(w for w in words if "within its own promise" in w)
+    assert "no_promise: no promise." in line
+    assert "no_promise −" not in line and "no_promise +" not in line  # no gap against a promise it never made
+    table = _kpi_table(wording, ["within_promise_share"])
+    cells = table.split("<td")
+    assert sum("no promise" in c for c in cells) == 1 and ">0.0%" not in cells[-1]
+
+
+def test_the_same_promises_read_within_the_promise(tmp_path: Path) -> None:
+    from sim.compare import compare, verdict
+    from sim.runner import run_scenarios
+    from sim.scenario.loader import load_scenario
+
+    files = [FILES[1], str(DATA / "delta_dense_plus.yaml")]
+    c = compare(run_scenarios([load_scenario(f, SHORT) for f in files], 2, 5), files)
+    words = verdict(c)
+    assert any("highest share restored within the promise:" in w for w in words)
+    assert not any("its own promise" in w for w in words)
+
+
+def test_an_importer_s_profit_is_not_ranked_or_charted_as_the_maker_s(wording) -> None:  # type: ignore[no-untyped-def]
+    from sim import plots
+    from sim.compare import maker_sold, rank, verdict
+    from sim.report import _answer
+
+    assert maker_sold(wording) == [0, 1, 3]
+    assert rank(wording, "maker_profit", maker_sold(wording)).winner != 2  # type: ignore[union-attr]
+    line = next(w for w in verdict(wording) if "profit for the maker" in w)
+    assert "by_importer: " in line and "the importer's profit, not the maker's" in line
+    answer = _answer(wording)
+    maker = answer[answer.index('id="answer-maker_profit"'):]
+    maker = maker[: maker.index("</div>")]
+    rows = maker[maker.index("<tbody>"): maker.index("</tbody>")]
+    assert "by_importer" not in rows and "is sold by the importer" in maker
+    arms = [plots.Arm(a.label, a.result.scenario, a.result.column, a.result.restore_hist, a.result.site_depots)
+            for a in wording.alternatives]
+    fig = plots.kpi_bars(arms)
+    ax = next(a for a in fig.axes if a.get_title().startswith("Maker profit"))
+    assert "not the maker's" in ax.get_title()
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[2].endswith("(importer's)") and not any("importer" in t for k, t in enumerate(ticks) if k != 2)
+    bars = [p for p in ax.patches if p.get_hatch()]
+    assert len(bars) == 1  # the importer's bar alone is hatched
+
+
+@pytest.mark.parametrize("value,unit,expected", [
+    (0.0004, "share", "+0.040 pp"), (-0.00012, "share", "−0.012 pp"), (0.5, "share", "+50.0 pp"),
+    (0.03e6, "money", "+30,000"), (1.2345e6, "money", "+1.23 M"), (0.004, "h", "+0.0040 h"), (42.4, "h", "+42.4 h"),
+])
+def test_a_difference_is_shown_with_enough_digits_never_as_zero(value: float, unit: str, expected: str) -> None:
+    from sim.compare import amount_text
+
+    assert amount_text(value, unit, "CNY", signed_=True) == expected
+    # a confidence interval beside it adds digits where a bound would round to zero
+    assert amount_text(0.0123, "share", "CNY", signed_=True, like=(0.00004, 0.0246)) == "+1.2300 pp"
+
+
+def test_significant_tiny_differences_in_the_verdict_carry_their_digits(wording) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from sim.compare import verdict
+
+    for line in verdict(wording):
+        for number in re.findall(r"[+−]\d[\d,]*\.?\d*", line):
+            if re.fullmatch(r"[+−]0(\.0*)?", number):
+                raise AssertionError(f"a difference that reads zero: {number!r} in {line!r}")
+
+
+def test_break_even_of_downtime_cost_is_where_the_customer_costs_cross(tmp_path: Path) -> None:
+    """The compare's break-even c*: rerun with every site's downtime cost at c* and the customer costs are equal."""
+    import numpy as np
+
+    from sim.compare import break_evens, compare, fieller
+    from sim.runner import run_scenarios
+    from sim.scenario.loader import load_scenario
+    from sim.stats import paired_difference
+
+    files = [FILES[0], FILES[1]]
+    c = compare(run_scenarios([load_scenario(f, SHORT) for f in files], 4, 5), files)
+    down = next(b for b in break_evens(c) if b.lever == "downtime")
+    # delta_sparse spoils more goods: the dense network is cheaper even at no downtime cost
+    assert (down.winner, down.other) == (1, 0) and down.value < 0
+    # the Fieller interval's ends are where the paired difference's 95% CI just touches zero
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(-50, 20, 8), rng.normal(0.1, 0.02, 8)
+    root, lo, hi = fieller(a, b)
+    assert root == pytest.approx(-a.mean() / b.mean())
+    for end, side in ((lo, "high"), (hi, "low")):
+        d = paired_difference(np.zeros(8), a + end * b)
+        assert getattr(d, side) == pytest.approx(0.0, abs=1e-9 * abs(a).max())
+    # end to end on a pair whose break-even is positive: no perishable goods, so only price and downtime differ
+    nop = ["sites[*].perishable=null"]
+    plain = [load_scenario(f, SHORT + nop) for f in files]
+    c = compare(run_scenarios(plain, 4, 5), files)
+    down = next(b for b in break_evens(c) if b.lever == "downtime")
+    assert down.value > 0 and down.low < down.value < down.high
+    at = [load_scenario(f, SHORT + nop + [f"sites[*].downtime_cost_per_h={down.value!r}"]) for f in files]
+    r = run_scenarios(at, 4, 5)
+    gap = paired_difference(r[1].column("customer_total_cost"), r[0].column("customer_total_cost"))
+    assert gap.mean == pytest.approx(0.0, abs=1e-6 * abs(r[0].column("customer_total_cost")).mean())
