@@ -170,7 +170,9 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def run_files(result: RunResult, resolved_yaml: str, scenario_hash: str, started: datetime, **extra: Any) -> dict[str, str]:
+def run_files(
+    result: RunResult, resolved_yaml: str, scenario_hash: str, started: datetime, **extra: Any
+) -> dict[str, str | bytes]:
     """The files of a ``sim run`` output folder."""
     table = summary_table(result)
     return {

@@ -23,7 +23,7 @@ def test_run_writes_every_output(tmp_path: Path, capsys) -> None:
     assert main(["run", str(EXAMPLE), "-n", "3", "--out", str(out), "--seed", "5", "-q"]) == 0
     printed = capsys.readouterr().out
     assert "Customer total cost of ownership" in printed and "95% CI" in printed
-    places = ["assignment.csv", "depots.csv", "parts.csv", "regions.csv", "sites.csv"]  # per place (docs/outputs.md)
+    places = ["assignment.csv", "depots.csv", "map.png", "parts.csv", "regions.csv", "sites.csv"]  # per place (docs/outputs.md)
     assert sorted(p.name for p in out.iterdir()) == sorted([
         "manifest.json", "replications.csv", "scenario.yaml", "sim-files.json", "summary.csv", "summary.json", *places
     ])

@@ -39,7 +39,7 @@ def test_cli_writes_every_file(compared: Path) -> None:
     expected = {
         "comparison.csv", "comparison.json", "manifest.json", "report.html", "sim-files.json",
         *(f"figures/{f}.{ext}" for f in ("kpi_bars", "restore_ecdf", "cost_breakdown", "map") for ext in ("png", "svg")),
-        *(f"scenarios/{s}/{f}" for s in ("sparse", "dense", "middle") for f in ("replications.csv", "scenario.yaml")),
+        *(f"scenarios/{s}/{f}" for s in ("sparse", "dense", "middle") for f in ("replications.csv", "scenario.yaml", "map.png")),
         *(f"{t}.csv" for t in ("depots", "sites", "regions", "parts", "assignment")),  # per place, all scenarios
     }
     written = {str(p.relative_to(compared)) for p in compared.rglob("*") if p.is_file()}

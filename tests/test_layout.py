@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ledger and KPIs", ("sim.ledger", "sim.kpis", "sim.kpi_reference", "sim.analytic", "sim.places")),
     ("running", ("sim.runner", "sim.diagnostics", "sim.years")),
     ("outputs, compare, sweep, regression", ("sim.output", "sim.folder", "sim.checkpoint", "sim.compare", "sim.crn", "sim.sweep", "sim.regression", "sim.years.output", "sim.optimize")),
-    ("plots and report", ("sim.plots", "sim.report", "sim.sweep_plots", "sim.sweep_report", "sim.year_plots", "sim.optimize.figure")),
+    ("plots and report", ("sim.plots", "sim.report", "sim.sweep_plots", "sim.sweep_report", "sim.year_plots", "sim.optimize.figure", "sim.maps")),
     ("command line", ("sim.commands", "sim.cli", "sim.__main__")),
 )
 

@@ -138,3 +138,20 @@ def test_outputs_are_byte_identical_serial_and_parallel(tmp_path: Path) -> None:
     assert main(["run", str(path), "-n", "4", "--jobs", "2", "--out", str(tmp_path / "parallel")]) == 0
     for name in ("depots.csv", "sites.csv", "regions.csv", "parts.csv", "assignment.csv"):
         assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes(), name
+
+
+def test_the_map_sizes_depots_by_load_and_colours_sites_by_service() -> None:
+    from matplotlib import colormaps
+
+    from sim.maps import CMAP, map_png, place_map
+
+    (result,) = run_scenarios([hand_case(trace=False)], 2)
+    fig = place_map(result)
+    ax = fig.axes[0]
+    site, depots = [c for c in ax.collections if len(c.get_offsets())][:2]
+    # one site with a 4 h promise kept by half its outages; D1 served all 4 failures, D2 none
+    assert tuple(site.get_facecolors()[0]) == pytest.approx(colormaps[CMAP](0.5))
+    assert list(depots.get_sizes()) == [500.0, 40.0]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "site with a promise: within its promise" in texts and not any("without a promise" in t for t in texts)
+    assert map_png(result)[:8] == b"\x89PNG\r\n\x1a\n" and map_png(result) == map_png(result)

@@ -107,9 +107,12 @@ def output_files(
         "comparison.csv": comparison_csv(comparison),
         "comparison.json": dumps_json(comparison_json(comparison, words)),
     }
+    from sim import maps  # matplotlib only when results are written
+
     for alt in comparison.alternatives:
         out[f"scenarios/{alt.folder}/replications.csv"] = replications_csv(alt.result)
         out[f"scenarios/{alt.folder}/scenario.yaml"] = resolved_yaml(alt.result.scenario)
+        out[f"scenarios/{alt.folder}/map.png"] = maps.map_png(alt.result, alt.label)  # P: sim.maps
     out.update(place_files([(alt.label, alt.result) for alt in comparison.alternatives]))  # per place, all scenarios
     rendered = figures(comparison)
     for fig, data in rendered:

@@ -81,6 +81,9 @@ def main(args: argparse.Namespace) -> int:
             from sim.years.output import year_files
 
             files.update(year_files([scenario], run_scenarios_years([scenario], args.jobs)))
+        from sim.maps import map_png  # matplotlib only when results are written
+
+        files["map.png"] = map_png(result)  # P: sites, depots, load and service (sim.maps)
         write_folder(out, files, command=NAME)
     print(headline(result))
     if args.analytic:
