@@ -255,36 +255,57 @@ def _loss_part(
 
     A site's demand that finds its depot empty tries its lateral depots in order; one with
     stock sends the unit (and reorders: its rate grows by the flow), else the demand is an
-    emergency. Blocking probabilities are taken as independent (the usual approximation,
-    e.g. Axsäter 1990); the effective rates are found by fixed-point iteration.
+    emergency. P(every depot of the site's group empty) is the larger of the product of the
+    blocking probabilities (independent stock-outs, the usual approximation, e.g. Axsäter
+    1990) and the blocking of the group pooled as one loss system (Erlang B of the summed
+    stock and load: exact when the group lends fully within itself). Independence alone is
+    far too optimistic, because stock-outs of depots that lend to each other come together.
+    The lateral share is the rest of the home stock-outs; the lent flows (independent
+    stock-outs, lanes tried in order) raise the lenders' rates: a fixed point. Under heavy
+    load (fill well below 0.8) overflow demand is burstier than Poisson and the fill rate at
+    the home depot comes out optimistic.
     """
     lanes = [site.laterals if net.policy.lateral else () for site in net.sites]
+    pooled = []
+    for s_i, site in enumerate(net.sites):
+        group = [site.depot, *(lane.depot for lane in lanes[s_i])]
+        pooled.append(erlang_loss(1.0, sum(own[g] * leads[g] for g in group), sum(stocks[g] for g in group))
+                      if lanes[s_i] else 0.0)
+
+    def split(s_i: int, blocked: list[float]) -> tuple[float, list[float]]:
+        """(emergency probability, probability per lane that it lends) of a demand at site ``s_i``.
+
+        The lane probabilities assume independent stock-outs (they feed the lenders' rates);
+        the emergency probability is corrected for correlation by the pooled figure.
+        """
+        b0 = blocked[net.sites[s_i].depot]
+        p, got = b0, []
+        for lane in lanes[s_i]:
+            got.append(p * (1.0 - blocked[lane.depot]))
+            p *= blocked[lane.depot]
+        return min(max(p, pooled[s_i]), b0), got
+
     eff = list(own)
     blocked = [0.0] * len(own)
     for _ in range(100):
         blocked = [erlang_loss(lam, lead, s) if lam > 0 else (1.0 if s == 0 else 0.0)
                    for lam, lead, s in zip(eff, leads, stocks)]
         inflow = [0.0] * len(own)
-        for s_i, site in enumerate(net.sites):
-            p = float(site_rate[s_i, k]) * blocked[site.depot]
-            for lane in lanes[s_i]:
-                inflow[lane.depot] += p * (1.0 - blocked[lane.depot])
-                p *= blocked[lane.depot]
+        for s_i in range(len(net.sites)):
+            _, got = split(s_i, blocked)
+            for lane, g in zip(lanes[s_i], got):
+                inflow[lane.depot] += float(site_rate[s_i, k]) * g
         new = [o + f for o, f in zip(own, inflow)]
-        if max((abs(a - b) for a, b in zip(new, eff)), default=0.0) <= 1e-13 * max(max(new, default=0.0), 1e-300):
-            eff = new
-            break
+        done = max((abs(a - b) for a, b in zip(new, eff)), default=0.0) <= 1e-13 * max(max(new, default=0.0), 1e-300)
         eff = new
+        if done:
+            break
     served: dict[int, _Served] = {}
     for s_i, site in enumerate(net.sites):
-        b0 = blocked[site.depot]
-        p, lateral, lateral_h = b0, 0.0, 0.0
-        for lane in lanes[s_i]:
-            got = p * (1.0 - blocked[lane.depot])
-            lateral += got
-            lateral_h += got * lane.time_h
-            p *= blocked[lane.depot]
-        served[s_i] = _Served(1.0 - b0, p, 0.0, lateral, lateral_h / lateral if lateral > 0 else 0.0)
+        emergency, got = split(s_i, blocked)
+        lent = sum(got)
+        lateral_h = sum(g * lane.time_h for g, lane in zip(got, lanes[s_i])) / lent if lent > 0 else 0.0
+        served[s_i] = _Served(1.0 - blocked[site.depot], emergency, 0.0, blocked[site.depot] - emergency, lateral_h)
     return blocked, eff, served
 
 
