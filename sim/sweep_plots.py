@@ -15,14 +15,17 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure
-from matplotlib.ticker import Formatter, MaxNLocator
+from matplotlib.ticker import FixedLocator, Formatter, MaxNLocator
 
 from sim.kpis import describe
 from sim.plots import color, money_scale, styled
 
 MAX_DECIMALS = 6
+MAX_VALUE_TICKS = 12
+"""Up to this many swept values, the ticks sit at the swept values themselves."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,12 @@ def is_integer_parameter(x: Sequence[float] | np.ndarray) -> bool:
 
 
 def format_x(axis: Axis, x: Sequence[float] | np.ndarray) -> None:
-    """The parameter axis: integer ticks for integer parameters, distinct labels always."""
-    axis.set_major_locator(MaxNLocator(nbins=8, integer=is_integer_parameter(x)))
+    """The parameter axis: ticks at the swept values (a few) or whole numbers for an integer
+    parameter (many), distinct labels always."""
+    if len(x) <= MAX_VALUE_TICKS:
+        axis.set_major_locator(FixedLocator([float(v) for v in x]))
+    else:
+        axis.set_major_locator(MaxNLocator(nbins=8, integer=is_integer_parameter(x)))
     axis.set_major_formatter(DistinctFormatter())
 
 
@@ -98,6 +105,23 @@ def _finite(values: Sequence[float] | np.ndarray) -> list[float]:
     return [float(v) for v in values if math.isfinite(v)]
 
 
+def draw_marks(ax: Axes, marks: Sequence[Mark], xmin: float, xmax: float) -> None:
+    """Break-evens: dashed line, grey 95% interval, a dot where the curves meet, a label."""
+    for j, m in enumerate(m for m in marks if xmin <= m.estimate <= xmax):  # only crossings inside the range
+        right = m.estimate >= (xmin + xmax) / 2  # label on the left of the line, aligned right
+        lo = xmin if m.low is None else m.low
+        hi = xmax if m.high is None else m.high
+        ax.axvspan(lo, hi, color="0.5", alpha=0.12, lw=0)
+        ax.axvline(m.estimate, color="0.2", ls="--", lw=1.2)
+        if m.y is not None and math.isfinite(m.y):
+            ax.plot([m.estimate], [m.y], "o", ms=7, mfc="white", mec="black", mew=1.5, zorder=5)
+        ax.annotate(
+            m.text, (m.estimate, 1.0), xycoords=("data", "axes fraction"), xytext=(-4 if right else 4, -4 - 24 * j),
+            textcoords="offset points", va="top", ha="right" if right else "left",
+            fontsize=8, bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "0.6", "alpha": 0.9},
+        )
+
+
 @styled
 def sweep_figure(
     x: np.ndarray,
@@ -117,21 +141,7 @@ def sweep_figure(
         for k, c in enumerate(curves):
             ax.fill_between(x, c.low, c.high, color=color(k), alpha=0.2, lw=0)
             ax.plot(x, c.mean, "o-", color=color(k), lw=1.8, ms=4, label=f"{c.label} (mean, 95% CI band)")
-        for j, m in enumerate(marks):
-            if not xmin <= m.estimate <= xmax:  # only crossings inside the range are drawn
-                continue
-            right = m.estimate >= (xmin + xmax) / 2  # label on the left of the line, aligned right
-            lo = xmin if m.low is None else m.low
-            hi = xmax if m.high is None else m.high
-            ax.axvspan(lo, hi, color="0.5", alpha=0.12, lw=0)
-            ax.axvline(m.estimate, color="0.2", ls="--", lw=1.2)
-            if m.y is not None and math.isfinite(m.y):
-                ax.plot([m.estimate], [m.y], "o", ms=7, mfc="white", mec="black", mew=1.5, zorder=5)
-            ax.annotate(
-                m.text, (m.estimate, 1.0), xycoords=("data", "axes fraction"), xytext=(-4 if right else 4, -4 - 24 * j),
-                textcoords="offset points", va="top", ha="right" if right else "left",
-                fontsize=8, bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "0.6", "alpha": 0.9},
-            )
+        draw_marks(ax, marks, xmin, xmax)
         ax.set_title(meta.label + (f" ({currency})" if meta.unit == "money" else ""))
         ax.set_xlabel(x_label)
         ax.legend(loc="best")
@@ -142,14 +152,16 @@ def sweep_figure(
 @styled
 def baseline_figure(
     x: np.ndarray,
-    panels: Sequence[tuple[str, Sequence[Curve]]],
+    panels: Sequence[tuple[str, Sequence[Curve], Sequence[Mark]]],
     x_label: str,
     currency: str,
     title: str,
 ) -> Figure:
-    """One panel per KPI: each file's paired difference to the baseline (mean, 95% CI band), 0 = the baseline."""
+    """One panel per KPI: each file's paired difference to the baseline (mean, 95% CI band), 0 = the
+    baseline; where a file crosses 0 (the baseline) inside the range is marked."""
     fig, axes = plt.subplots(len(panels), 1, figsize=(9.5, 1.2 + 4.0 * len(panels)), squeeze=False, layout="constrained")
-    for ax, (kpi, curves) in zip(axes[:, 0], panels):
+    xmin, xmax = float(np.min(x)), float(np.max(x))
+    for ax, (kpi, curves, marks) in zip(axes[:, 0], panels):
         meta = describe(kpi)
         values = _finite([v for c in curves for v in (*c.low, *c.high, *c.mean)]) or [0.0]
         ax.set_ylabel("difference, " + format_y(ax.yaxis, meta.unit, values, currency))
@@ -158,6 +170,7 @@ def baseline_figure(
         for k, c in enumerate(curves):
             ax.fill_between(x, c.low, c.high, color=color(k), alpha=0.2, lw=0)
             ax.plot(x, c.mean, "o-", color=color(k), lw=1.8, ms=4, label=f"{c.label} − baseline (mean, 95% CI)")
+        draw_marks(ax, marks, xmin, xmax)
         better = {"lower": "below 0 = better than the baseline", "higher": "above 0 = better than the baseline"}.get(meta.better, "")
         ax.set_title(meta.label + (f" ({currency})" if meta.unit == "money" else "") + (f": {better}" if better else ""))
         ax.set_xlabel(x_label)

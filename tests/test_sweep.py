@@ -292,7 +292,12 @@ def test_sweep_figure_integer_ticks_and_distinct_labels() -> None:
     assert all("." not in t for t in xs)
     fig = sweep_figure(np.array([0.5, 0.6, 0.7]), [("customer_total_cost", [curve.__class__("a", mean[:3], mean[:3], mean[:3])], [])], "x", "CNY", "t")
     xt, xs, _ = _tick_texts(fig.axes[0])
-    assert any(not float(t).is_integer() for t in xt) and len(set(xs)) == len(xs)
+    assert xt == pytest.approx([0.5, 0.6, 0.7]) and xs == ["0.5", "0.6", "0.7"]  # a few values: ticks at them
+    many = np.arange(0.0, 21.0)  # 21 integer values: a locator picks the ticks, whole numbers only
+    m21 = np.linspace(1.0, 2.0, 21)
+    fig = sweep_figure(many, [("maker_profit", [Curve("a", m21, m21, m21)], [])], "technicians", "CNY", "t")
+    xt, xs, _ = _tick_texts(fig.axes[0])
+    assert 2 <= len(xt) < 21 and all(float(t).is_integer() for t in xt) and len(set(xs)) == len(xs)
 
 
 def test_distinct_labels() -> None:
@@ -311,3 +316,15 @@ def test_no_break_even_marked_without_crossing() -> None:
     m = np.array([1.0, 2.0, 3.0])
     fig = sweep_figure(np.array([0.0, 1.0, 2.0]), [("maker_profit", [Curve("a", m, m, m)], [Mark("far", 7.0, None, None)])], "x", "CNY", "t")
     assert not fig.axes[0].texts and len(fig.axes[0].lines) == 1  # no annotation, no dashed line: only the curve
+
+
+def test_baseline_figure_marks_only_crossings_inside_the_range() -> None:
+    from sim.sweep_plots import Curve, Mark, baseline_figure
+
+    d = np.array([-2.0, -1.0, 1.0])
+    marks = [Mark("crosses", 1.5, 1.4, 1.6, 0.0), Mark("outside", 9.0, None, None, 0.0)]
+    fig = baseline_figure(np.array([0.0, 1.0, 2.0]), [("maker_profit", [Curve("a", d, d - 0.1, d + 0.1)], marks)], "x", "CNY", "t")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["crosses"]
+    dashed = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
+    assert len(dashed) == 1 and list(dashed[0].get_xdata()) == [1.5, 1.5]

@@ -153,7 +153,7 @@ def figure(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, bytes]:
             )
         marks = []
         for b in found:
-            if b.kpi != kpi or b.estimate is None or b.a not in sweep.labels:  # baseline crossings: baseline figure
+            if b.kpi != kpi or b.estimate is None or b.a == sweep.baseline_label:  # baseline crossings: baseline figure
                 continue
             lo = "…" if b.low is None else f"{b.low:,.4g}"
             hi = "…" if b.high is None else f"{b.high:,.4g}"
@@ -170,7 +170,7 @@ def figure(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, bytes]:
     return plots.render(fig)
 
 
-def baseline_figure(sweep: Sweep) -> dict[str, bytes]:
+def baseline_figure(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, bytes]:
     """Each file's paired difference to the baseline against the parameter, PNG and SVG."""
     from sim import plots, sweep_plots
 
@@ -181,7 +181,16 @@ def baseline_figure(sweep: Sweep) -> dict[str, bytes]:
         for f, label in enumerate(sweep.labels):
             ds = [sweep.vs_baseline(kpi, f, v) for v in range(len(sweep.values))]
             curves.append(sweep_plots.Curve(label, np.array([d.mean for d in ds]), np.array([d.low for d in ds]), np.array([d.high for d in ds])))
-        panels.append((kpi, curves))
+        marks = [
+            sweep_plots.Mark(
+                f"{b.b} = baseline at ≈ {b.estimate:,.4g}\n95% interval {'…' if b.low is None else f'{b.low:,.4g}'}"
+                f" to {'…' if b.high is None else f'{b.high:,.4g}'}",
+                b.estimate, b.low, b.high, 0.0,
+            )
+            for b in found
+            if b.kpi == kpi and b.a == sweep.baseline_label and b.estimate is not None
+        ]
+        panels.append((kpi, curves, marks))
     title = (
         f"Each point − baseline {sweep.baseline_label}: paired difference and 95% CI\n"
         f"{sweep.replications} common replications per point, seed {sweep.seed}"
@@ -224,7 +233,7 @@ def output_files(
         "sweep.svg": fig["svg"],
     }
     if sweep.baseline is not None:
-        base = baseline_figure(sweep)
+        base = baseline_figure(sweep, found)
         files |= {"baseline_differences.csv": baseline_csv(sweep), "baseline.png": base["png"], "baseline.svg": base["svg"]}
         figs.append(("Each point against the baseline", base["png"], (
             "Paired difference point − baseline (same random numbers) with its 95% CI band; "
