@@ -22,6 +22,12 @@ from sim.plots import _figure, place_labels, render, styled
 from sim.runner import RunResult
 
 CMAP = "RdYlGn"
+CAPTION = (
+    "Each site is joined to the depot assigned to it. A depot's triangle grows with the failures it served "
+    "(mean per replication); a site's colour is its share of outages restored within its promise (circles), "
+    f"or within {WITHIN_H:g} h where it has none (squares): red 0%, green 100%, grey no outage. "
+    "The numbers are in sites.csv and depots.csv."
+)
 NO_DATA = "0.75"  # a site without outages in any replication
 
 

@@ -19,10 +19,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sim import __version__
-from sim.folder import COMPLETE, write_folder  # noqa: F401  (write_folder: the one route for output folders)
-from sim import places
+from sim import __version__, places
 from sim.engine.trace import COLUMNS as TRACE_COLUMNS
+from sim.folder import COMPLETE, write_folder  # noqa: F401  (write_folder: the one route for output folders)
 from sim.runner import RunResult
 from sim.stats import summarize
 

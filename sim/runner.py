@@ -19,7 +19,6 @@ import hashlib
 import multiprocessing
 import os
 import signal
-import sys
 import tempfile
 import time
 import traceback
@@ -39,13 +38,13 @@ from typing import Any
 
 import numpy as np
 
+from sim import places
 from sim.build import Network, build
 from sim.engine.model import Hook, Replication
-from sim import places
 from sim.engine.trace import outage_rows
 from sim.kpis import evaluate
-from sim.progress import Progress
 from sim.ledger import PriceList, place_costs, site_customer_costs
+from sim.progress import Progress
 from sim.scenario.schema import Scenario
 
 

@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from builders import depot, network
+from test_trace import hand_case
+
 from sim.build import build
 from sim.checkpoint import Checkpoint, _line, plan_of
 from sim.cli import main
 from sim.engine.model import Replication
-from sim.engine.records import LATERAL, SOURCES
+from sim.engine.records import LATERAL
 from sim.engine.tally import YARDSTICKS_H
 from sim.ledger import CUSTOMERS, PriceList, place_costs, price, site_customer_costs
 from sim.output import place_files
 from sim.runner import run_scenarios
-from test_trace import hand_case
 
 
 def busy_network():

@@ -8,13 +8,13 @@ import math
 from pathlib import Path
 
 import pytest
+from builders import depot, network
 
-from builders import network, depot
 from sim.build import build
 from sim.cli import main
 from sim.engine.model import Replication
-from sim.engine.trace import COLUMNS, outage_rows
 from sim.engine.tally import YARDSTICKS_H
+from sim.engine.trace import COLUMNS, outage_rows
 from sim.output import place_files
 from sim.runner import run_scenarios
 from sim.scenario.schema import Scenario
