@@ -563,7 +563,7 @@ def _notes(
     elif lateral_depots:
         notes.append(f"lateral transshipments between {len(lateral_depots)} depots are not in METRIC (backorder model): "
                      "those depots' figures are approximate")
-    if net.policy.emergency and not net.central.infinite:
+    if net.policy.emergency and not net.central.infinite and any(net.central.base_stock):
         notes.append("emergency shipments from a central warehouse with stock are not in METRIC: depot backorders "
                      "are an upper bound when central has stock (approximate)")
     if loss_model and stream_rate.sum() > 0:
