@@ -22,13 +22,13 @@ from sim.output import place_files
 from sim.runner import run_scenarios
 
 
-def busy_network():
+def busy_network(trace: bool = False):
     """Two nearby depots short of stock (laterals, emergencies), a far site, a demand stream."""
     return network(
         [depot("HZ-depot", 30.27, 120.16, jaw=1, drive=0), depot("SH-depot", 31.23, 121.47, jaw=1, drive=1)],
         central={"lat": 30.0, "lon": 120.0, "base_stock": {"jaw": 6, "drive": 3},
                  "factory_lead_time_h": {"dist": "deterministic", "value": 300}},
-        horizon_h=3000.0, warmup_h=200.0,
+        horizon_h=3000.0, warmup_h=200.0, trace=trace,
         demand_streams=[{"name": "shop", "depot": "SH-depot", "part": "jaw", "rate_per_h": 0.01}],
     )
 
@@ -119,7 +119,7 @@ def test_csv_files_name_every_item_and_pair_each_measure_with_its_half_width() -
 
 
 def test_resumed_from_a_checkpoint_the_files_are_the_same(tmp_path: Path) -> None:
-    sc = busy_network()
+    sc = busy_network(trace=True)  # the outage rows go through the checkpoint too
     (full,) = run_scenarios([sc], 3)
     cp = Checkpoint(tmp_path, plan_of([sc]), "run")
     kept = {}
@@ -128,15 +128,16 @@ def test_resumed_from_a_checkpoint_the_files_are_the_same(tmp_path: Path) -> Non
         assert parsed is not None
         kept[parsed[0]] = parsed[1]
     (resumed,) = run_scenarios([sc], 3, finished=kept)
-    assert place_files([("x", resumed)]) == place_files([("x", full)])
+    files = place_files([("x", full)])
+    assert "trace.csv" in files and place_files([("x", resumed)]) == files
 
 
 def test_outputs_are_byte_identical_serial_and_parallel(tmp_path: Path) -> None:
     path = tmp_path / "busy.yaml"
-    path.write_text(yaml.safe_dump(busy_network().model_dump(mode="json", by_alias=True)), encoding="utf-8")
+    path.write_text(yaml.safe_dump(busy_network(trace=True).model_dump(mode="json", by_alias=True)), encoding="utf-8")
     assert main(["run", str(path), "-n", "4", "--out", str(tmp_path / "serial")]) == 0
     assert main(["run", str(path), "-n", "4", "--jobs", "2", "--out", str(tmp_path / "parallel")]) == 0
-    for name in ("depots.csv", "sites.csv", "regions.csv", "parts.csv", "assignment.csv"):
+    for name in ("depots.csv", "sites.csv", "regions.csv", "parts.csv", "assignment.csv", "trace.csv", "map.png"):
         assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "parallel" / name).read_bytes(), name
 
 
