@@ -433,7 +433,10 @@ def _restore_times(
         tt, pt = site.technician_time_h, site.part_time_h
         row = []
         for c in comps:
-            arrival = _arrival(served[(site_i, c.part)] if c.part >= 0 else None, pt, tt, emergency_h)
+            if c.part >= 0:
+                arrival = _arrival(served[(site_i, c.part)], pt, tt, emergency_h)
+            else:  # no part from the maker: none needed, or a will-fit part the customer buys (its lead time)
+                arrival = max(tt, c.willfit_lead_h)
             row.append(arrival)
             f = count * a / c.time_to_failure.mean
             job_h = (2.0 * tt if with_part else arrival + tt) + c.repair_time.mean
