@@ -61,6 +61,13 @@ def _flows(*terms: str) -> Formula:
     return lambda o, L, p: L.amount(*terms)
 
 
+def _repair_utilisation(o: Outcome) -> float:
+    """Busy ÷ available server-hours over the repair shops with finite servers (R: repairable parts)."""
+    shops = [*zip(o.depot_repair_busy_h, o.depot_repair_server_h), (o.central_repair_busy_h, o.central_repair_server_h)]
+    finite = [(busy, hours) for busy, hours in shops if math.isfinite(hours)]
+    return _share(sum(b for b, _ in finite), sum(h for _, h in finite))
+
+
 def _customer_total(o: Outcome, L: Ledger, p: PriceList) -> float:
     return -L.net(CUSTOMERS)
 
@@ -133,6 +140,10 @@ DECLARED: tuple[KPI, ...] = (
         "Busy technician-hours ÷ technician-hours on duty (technicians × window hours, unless a hook "
         "changes the roster).",
         lambda o, L, p: _share(o.technician_busy_h, o.technician_rostered_h)),
+    KPI("repair_shop_utilisation", "Repair-shop utilisation", "share", "",
+        "Busy repair-server hours ÷ server-hours of the repair shops (depots and central) that have a finite "
+        "repair_servers; empty (nan) when every shop has unlimited servers.",
+        lambda o, L, p: _repair_utilisation(o)),
     KPI("customer_downtime_h", "Customer downtime", "machine-h", "lower", "Machine-hours down in the window.",
         lambda o, L, p: o.downtime_h),
     KPI("customer_downtime_cost", "Customer downtime cost", "money", "lower",
@@ -156,6 +167,9 @@ DECLARED: tuple[KPI, ...] = (
     KPI("customer_willfit_cost", "Customer will-fit parts paid", "money", "",
         "Ledger flow 'willfit_parts' (customers → parts shops): will-fit units × will-fit price (multi-year runs).",
         _flows("willfit_parts"), "customer_total_cost"),
+    KPI("customer_training_cost", "Customer training paid", "money", "",
+        "Ledger flow 'training' (customers → maker): the service plan's training fee × machine-years.",
+        _flows("training"), "customer_total_cost"),
     KPI("customer_total_cost", "Customer total cost of ownership", "money", "lower",
         "What the fleet's customers pay or lose minus what they receive, over the ledger's flows.",
         _customer_total),
@@ -173,6 +187,8 @@ DECLARED: tuple[KPI, ...] = (
     KPI("maker_revenue_service", "Maker revenue: service", "money", "",
         "Ledger flows 'service_visits' + 'service_contracts'.", _flows("service_visits", "service_contracts"),
         "maker_revenue"),
+    KPI("maker_revenue_training", "Maker revenue: training", "money", "",
+        "Ledger flow 'training' (customers → maker).", _flows("training"), "maker_revenue"),
     KPI("maker_revenue", "Maker revenue", "money", "higher", "Everything the maker receives.",
         lambda o, L, p: L.received(MAKER)),
     KPI("maker_cost_machines", "Maker cost: machines made", "money", "",

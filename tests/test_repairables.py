@@ -164,7 +164,10 @@ def test_few_repair_servers_form_an_mmc_queue() -> None:
     outs = outcomes(sc, 20)
     assert_close([pipeline_mean(o) for o in outs], exact, "units in repair (M/M/c)")
     assert np.mean([pipeline_mean(o) for o in outs]) > no_queue
-    assert_close([o.depot_repair_busy_h[0] / o.depot_repair_server_h[0] for o in outs], no_queue / servers, "utilisation")
+    net = build(sc)
+    utilisation = [evaluate(net, o)["repair_shop_utilisation"] for o in outs]  # central's shop is unlimited
+    assert utilisation == [o.depot_repair_busy_h[0] / o.depot_repair_server_h[0] for o in outs]
+    assert_close(utilisation, no_queue / servers, "utilisation")
     assert all(o.replenishment_units == 0 for o in outs)  # every unit came back from the depot's shop
 
 
@@ -219,7 +222,8 @@ def two_echelon(seed: int = 4) -> Scenario:
 
 def test_two_echelon_conservation_condemnation_and_reruns() -> None:
     sc = two_echelon()
-    outs = outcomes(sc, 6, check=True)  # raises on any stock event that breaks the invariant
+    net = build(sc)
+    outs = [Replication(net, sc.seed, r, True).run() for r in range(6)]  # raises on any broken invariant
     condemned = sent = 0
     sources = np.zeros(5)
     for o in outs:
@@ -240,6 +244,8 @@ def test_two_echelon_conservation_condemnation_and_reruns() -> None:
         sources += np.array(o.demands_by_source)
         assert all(0 < b <= s for b, s in zip(o.depot_repair_busy_h, o.depot_repair_server_h))
         assert 0 < o.central_repair_busy_h <= o.central_repair_server_h
+        busy = sum(o.depot_repair_busy_h) + o.central_repair_busy_h
+        assert evaluate(net, o)["repair_shop_utilisation"] == busy / (sum(o.depot_repair_server_h) + o.central_repair_server_h)
     # every dispatch route ran with repairable parts (lateral, emergency, backorder)
     assert (sources[:4] > 0).all(), sources
     # condemnations among the carcasses sent to central: binomial(n, 0.3)
