@@ -255,6 +255,7 @@ def test_sweep_report_written(against_baseline: Path) -> None:
     assert page.count('src="data:image/png;base64,') == 2  # both figures embedded
     assert "<script" not in page and "http://" not in page and "https://" not in page
     assert page.index("The answer") < page.index("Figures") < page.index("Tables")
+    assert page.index("Each point against the baseline") < page.index("KPIs against the parameter")  # the question asked first
     assert "changes sign at pricing.machine_price_multiplier" in page  # dense crosses the baseline
 
 
@@ -328,3 +329,25 @@ def test_baseline_figure_marks_only_crossings_inside_the_range() -> None:
     assert [t.get_text() for t in ax.texts] == ["crosses"]
     dashed = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
     assert len(dashed) == 1 and list(dashed[0].get_xdata()) == [1.5, 1.5]
+
+
+def test_sweep_report_in_a_browser(against_baseline: Path) -> None:
+    """Headless Chromium at 1280 px: no console error, every image loads, nothing wider than the page."""
+    import shutil
+
+    exe = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).is_file()), None) or shutil.which("chromium")
+    if exe is None:
+        pytest.skip("no Chromium installed (CI installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto((against_baseline / "report.html").resolve().as_uri())
+        width = page.evaluate("document.documentElement.scrollWidth")
+        loaded = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+        answer_top = page.evaluate("document.getElementById('answer').getBoundingClientRect().top")
+        browser.close()
+    assert not errors and width <= 1280 and loaded == [True, True] and answer_top < 720

@@ -235,7 +235,7 @@ def output_files(
     if sweep.baseline is not None:
         base = baseline_figure(sweep, found)
         files |= {"baseline_differences.csv": baseline_csv(sweep), "baseline.png": base["png"], "baseline.svg": base["svg"]}
-        figs.append(("Each point against the baseline", base["png"], (
+        figs.insert(0, ("Each point against the baseline", base["png"], (
             "Paired difference point − baseline (same random numbers) with its 95% CI band; "
             "the horizontal line at 0 is the baseline."
         )))
