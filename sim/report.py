@@ -45,6 +45,8 @@ td.l, th.l { text-align: left; overflow-wrap: anywhere; }
 td.wrap { text-align: left; white-space: normal; overflow-wrap: anywhere; min-width: 14em; }
 td.k { min-width: 10em; }
 th.h { overflow-wrap: anywhere; text-align: right; }
+table.places { font-size: 0.82em; }
+table.places td.name { min-width: 6em; max-width: 16em; }
 td.wrap code { display: block; color: #555; font-size: 0.85em; margin-top: 0.2em; overflow-wrap: anywhere; }
 td.sig { color: #1b7837; font-weight: bold; }
 td .d { display: block; color: #555; font-size: 0.88em; }
@@ -221,13 +223,89 @@ class Folded:
     rows: Sequence[Sequence[str]]
 
 
+# per table: (measure, heading, unit) shown in the report; the CSV files hold every measure
+PLACE_COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "depots": (("failures", "failures served", "count"), ("fill_rate", "fill rate", "share"),
+               ("technician_utilisation", "technicians busy", "share"), ("lateral_sent", "lateral sent", "count"),
+               ("lateral_received", "lateral received", "count"), ("emergency_shipments", "emergency", "count"),
+               ("on_hand_mean", "on hand (units)", ""), ("running_cost", "running cost", "money")),
+    "sites": (("failures", "failures", "count"), ("restore_time_mean_h", "restore time", "h"),
+              ("within_promise_share", "within promise", "share"), ("downtime_cost", "downtime cost", "money"),
+              ("customer_cost", "customer cost", "money")),
+    "regions": (("failures", "failures", "count"), ("restore_time_mean_h", "restore time", "h"),
+                ("within_promise_share", "within promise", "share"), ("availability", "availability", "share")),
+    "parts": (("part_demands", "demands", "count"), ("fill_rate", "fill rate", "share"),
+              ("lateral_share", "lateral", "share"), ("emergency_share", "emergency", "share"),
+              ("backorders_mean", "backorders (units)", "")),
+}
+PLACE_TITLES = {"depots": "Per depot", "sites": "Per site", "regions": "Per region", "parts": "Per part"}
+
+
+def _place_value(mean: float, hw: float, unit: str, currency: str) -> str:
+    if not math.isfinite(mean):
+        return "—"
+    unit = "" if unit == "h" else unit  # hours are named in the heading
+    text = amount_text(mean, unit, currency, named=False, like=() if unit == "money" else (mean,))
+    if math.isfinite(hw) and hw > 1e-9 * max(1.0, abs(mean)):  # rounding noise on a constant is no interval
+        half = amount_text(hw, unit, currency, signed_=True, like=(mean,), scale_of=(mean,))[1:]
+        text += " ± " + half.removesuffix(" pp")
+    return text
+
+
+def place_tables(comparison: Comparison) -> list[Folded]:
+    """Per depot, site, region and part, for every scenario: the main measures, mean ± 95% CI (sim.places).
+
+    Empty when the results carry no per-place measures.
+    """
+    from sim import places
+
+    cur = comparison.currency
+    out: list[Folded] = []
+    measured = []
+    for a in comparison.alternatives:
+        reps = [rep["places"] for rep in a.result.places if "places" in rep]
+        if not reps or not a.result.place_items:
+            return []
+        measured.append((a.label, places.tables(a.result.place_items, reps)))
+    for table in places.TABLES:
+        columns = [c for c in PLACE_COLUMNS.get(table, ()) if all(c[0] in m[table][0] for _, m in measured)]
+        kind = table[:-1]
+        header = [kind, "scenario"] + [f"{h} ({u})" if u in ("h",) else (f"{h} ({cur})" if u == "money" else h) for _, h, u in columns]
+        rows = []
+        for label, m in measured:
+            head, body = m[table]
+            at = {name: i for i, name in enumerate(head)}
+            for row in body:
+                cells = [str(row[0]), label]
+                for name, _, unit in columns:
+                    cells.append(_place_value(float(row[at[name]]), float(row[at[name + "_hw"]]), unit, cur))
+                rows.append(cells)
+        rows.sort(key=lambda r: r[0])  # an item's scenarios side by side
+        out.append(Folded(table, f"{PLACE_TITLES.get(table, table)}: mean ± 95% CI over replications (— not defined)", header, rows))
+    assign = [(a.label, a.result.place_items.get("assignment")) for a in comparison.alternatives]
+    if all(x is not None for _, x in assign):
+        rows = []
+        for label, (cols, body) in assign:  # type: ignore[misc]
+            at = {name: i for i, name in enumerate(cols)}
+            for r in body:
+                rows.append([str(r[0]), label, str(r[at["region"]]) or "—", str(r[at["depot"]]),
+                             f"{float(r[at['distance_km']]):,.0f}", f"{float(r[at['part_time_h']]):.1f}",
+                             f"{float(r[at['technician_time_h']]):.1f}"])
+        rows.sort(key=lambda r: r[0])
+        out.append(Folded("assignment", "Which depot serves which site",
+                          ["site", "scenario", "region", "depot", "distance (km)", "part travel (h)", "technician travel (h)"], rows))
+    return out
+
+
 def _folded(t: Folded) -> str:
-    th = "".join(f'<th class="{"l" if i == 0 else "n"}">{_e(h)}</th>' for i, h in enumerate(t.header))
+    """A folded table: the first two columns (item, scenario) as text, the others as numbers."""
+    th = "".join(f'<th class="{"l" if i < 2 else "h"}">{_e(h)}</th>' for i, h in enumerate(t.header))
     body = "".join(
-        "<tr>" + "".join(f'<td class="{"l" if i == 0 else "n"}">{_e(c)}</td>' for i, c in enumerate(r)) + "</tr>" for r in t.rows
+        "<tr>" + "".join(f'<td class="{"l name" if i < 2 else "n"}">{_e(c)}</td>' for i, c in enumerate(r)) + "</tr>"
+        for r in t.rows
     )
     return (f'<details id="table-{_e(t.name)}"><summary>{_e(t.title)} ({len(t.rows)} rows)</summary>'
-            f'<div class="scroll"><table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div></details>')
+            f'<div class="scroll"><table class="places"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div></details>')
 
 
 def compare_report(
@@ -236,9 +314,16 @@ def compare_report(
     kpis: Sequence[str],
     figures: Sequence[Figure],
     provenance: Mapping[str, str],
-    tables: Sequence[Folded] = (),
+    tables: Sequence[Folded] | None = None,
+    maps: Sequence[Figure] = (),
 ) -> str:
-    """The report as one HTML document: the answer, the figures, then the long tables folded."""
+    """The report as one HTML document: the answer, the figures, then the long tables folded.
+
+    ``tables``: the folded per-place tables (default: :func:`place_tables`); ``maps``: a map
+    per scenario (sim.maps), shown folded after the figures.
+    """
+    if tables is None:
+        tables = place_tables(comparison)
     names = [a.label for a in comparison.alternatives]
     title = f"Which service network wins? {len(names)} scenarios compared"
     first = comparison.baseline.result.scenario
@@ -248,6 +333,12 @@ def compare_report(
         f"<figcaption><b>{_e(f.title)}.</b> {_e(f.caption)}</figcaption></figure>"
         for f in figures
     )
+    if maps:
+        figs += '<details id="maps" open><summary>Maps: where each network serves and where it fails</summary>' + "".join(
+            f'<figure id="map-{_e(f.name)}"><img src="{data_uri(f.png)}" alt="{_e(f.title)}">'
+            f"<figcaption><b>{_e(f.title)}.</b> {_e(f.caption)}</figcaption></figure>"
+            for f in maps
+        ) + "</details>"
     prov = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in provenance.items())
     folded = "".join(_folded(t) for t in tables)
     return f"""<!DOCTYPE html>
@@ -288,7 +379,7 @@ points (pp).</p>
 {comparison.seed}, replications 0 to {comparison.replications - 1}), so differences between them come
 from the networks, not from luck. The first scenario, <b>{_e(comparison.baseline.label)}</b>, is the
 baseline of the table's differences.</p>
-{folded}
+{'<h2 id="places">Results where they happen</h2>' + folded if folded else ""}
 
 <h2 id="assumptions">Assumptions and provenance</h2>
 <ul>

@@ -81,11 +81,12 @@ def test_report_is_valid_self_contained_html(runs: tuple[Path, Path]) -> None:
     assert "script" not in p.counts and "link" not in p.counts and "iframe" not in p.counts
     assert "http://" not in text and "https://" not in text
     # every figure embedded as a data: URI holding exactly the PNG written next to it
-    assert len(p.images) == len(FIGURES)
+    maps = [i for i in p.ids if i.startswith("map-")]  # a map per scenario, when embedded (sim.maps)
+    assert len(p.images) == len(FIGURES) + len(maps)
     for name in FIGURES:
         assert f"fig-{name}" in p.ids
     embedded = []
-    for img in p.images:
+    for img in p.images[: len(FIGURES)]:
         src = str(img["src"])
         assert src.startswith("data:image/png;base64,")
         png = base64.b64decode(src.split(",", 1)[1], validate=True)
@@ -297,3 +298,24 @@ def test_break_even_of_downtime_cost_is_where_the_customer_costs_cross(tmp_path:
     r = run_scenarios(at, 4, 5)
     gap = paired_difference(r[1].column("customer_total_cost"), r[0].column("customer_total_cost"))
     assert gap.mean == pytest.approx(0.0, abs=1e-6 * abs(r[0].column("customer_total_cost")).mean())
+
+
+def test_per_place_tables_are_folded_at_the_end_and_match_the_csv_files(runs: tuple[Path, Path]) -> None:
+    import csv
+    import re
+
+    out = runs[0]
+    text = (out / "report.html").read_text(encoding="utf-8")
+    for name in ("depots", "sites", "regions", "parts", "assignment"):
+        start = text.index(f'<details id="table-{name}">')  # folded: no "open"
+        assert start > text.index('id="figures"')  # after the figures
+        block = text[start: text.index("</details>", start)]
+        with (out / f"{name}.csv").open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        assert block.count("<tr>") - 1 == len(rows), name  # one row per scenario and item, as in the CSV
+    # a depot's failures served: the CSV's mean, as shown
+    with (out / "depots.csv").open(newline="", encoding="utf-8") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["scenario"] == "delta_sparse")
+    block = text[text.index('<details id="table-depots">'):]
+    cells = re.search(rf'<td class="l name">{row["depot"]}</td><td class="l name">delta_sparse</td><td class="n">([^<]*)</td>', block)
+    assert cells is not None and cells.group(1).startswith(f"{float(row['failures']):.1f}")
