@@ -35,7 +35,6 @@ class PartSpec:
     unit_cost: float
     price: float
     holding_rate_per_year: float
-    willfit_price: float = 0.0  # Y: price of the will-fit alternative at parts shops (sim.years)
     repairable: bool = False  # False: consumable, every unit used is bought new
     depot_repair_share: float = 0.0  # share of carcasses repaired at the depot that supplied the unit
     condemnation_share: float = 0.0  # share of carcasses sent to central that are scrapped
@@ -99,6 +98,7 @@ class SiteSpec:
     fee_per_visit: float
     fee_per_machine_year: float
     parts_included: bool
+    training_fee_per_machine_year: float = 0.0  # Y: the service plan's training fee
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +389,7 @@ def build(scenario: Scenario) -> Network:
                 fee_per_visit=plan.fee_per_visit if plan else 0.0,
                 fee_per_machine_year=plan.fee_per_machine_year if plan else 0.0,
                 parts_included=plan.parts_included if plan else False,
+                training_fee_per_machine_year=plan.training_fee_per_machine_year if plan else 0.0,  # Y
             )
         )
 

@@ -57,6 +57,7 @@ class PriceList:
     technician_cost_per_km: float
     part_repair_cost: tuple[float, ...] = ()  # per repair of a repairable part, depot or central
     part_willfit_price: tuple[float, ...] = ()  # Y: per part, the will-fit price at parts shops (sim.years)
+    site_training_fee_per_machine_year: tuple[float, ...] = ()  # Y: the service plan's training fee
 
     @classmethod
     def of(cls, net: Network) -> "PriceList":
@@ -83,6 +84,7 @@ class PriceList:
             technician_cost_per_km=net.freight.technician_per_km,
             part_repair_cost=tuple(p.repair_cost for p in net.parts),
             part_willfit_price=tuple(p.willfit_price for p in net.parts),
+            site_training_fee_per_machine_year=tuple(s.training_fee_per_machine_year for s in net.sites),
         )
 
 
@@ -188,6 +190,7 @@ def price(outcome: Outcome, prices: PriceList) -> Ledger:
             flow("freight_replenishment", MAKER, CARRIERS, o.replenishment_units * p.replenishment_cost_per_unit),
             flow("technician_travel", MAKER, CARRIERS, o.technician_km * p.technician_cost_per_km),
             flow("willfit_parts", CUSTOMERS, PARTS_SHOPS, _willfit(o, p)),  # Y
+            flow("training", CUSTOMERS, MAKER, years * sum(map(_mul, o.site_machines, p.site_training_fee_per_machine_year))),  # Y
         )
     )
 
@@ -218,6 +221,7 @@ def site_customer_costs(outcome: Outcome, prices: PriceList) -> tuple[float, ...
             + parts
             + o.site_visits[s] * p.site_fee_per_visit[s]
             + years * count * p.site_fee_per_machine_year[s]
+            + (years * count * p.site_training_fee_per_machine_year[s] if p.site_training_fee_per_machine_year else 0.0)
             + o.site_downtime_h[s] * p.site_downtime_cost_per_h[s]
             + o.site_perishable_events[s] * p.site_perishable_loss[s]
             - o.site_late_h[s] * p.site_late_penalty_per_h[s]

@@ -146,6 +146,7 @@ HAND = {
     "freight_replenishment": 2 * 25.0,  # A and B each reordered one unit
     "technician_travel": 3 * 2 * 30 * 0.5,  # 3 visits, there and back, 30 km each way
     "willfit_parts": 0.0,  # Y: no will-fit parts outside multi-year runs
+    "training": 0.0,  # Y: no training fee in this plan
 }
 
 

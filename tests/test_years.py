@@ -234,3 +234,33 @@ def test_market_cross_checks() -> None:
     with_market = fleet({"new_customer_templates": ["Z"], "willfit": [{"part": "q", "price": 1}]})
     paths = [p for p, _ in with_market.problems()]
     assert ("market", "new_customer_templates", 0) in paths and ("market", "willfit", 0, "part") in paths
+
+
+def test_training_fee_is_a_ledger_flow_by_hand() -> None:
+    """A training contract: fee × machine-years from customers to the maker; its factor makes failures rarer."""
+    plan = {"name": "trained", "training_fee_per_machine_year": 1000, "time_to_failure_factor": 2.0}
+    base = fleet({}, years=2, ttf=det(20_000))
+    sites = [s.model_copy(update={"service_plan": "trained"}) for s in base.sites]
+    sc = Scenario.model_validate(
+        {**base.model_dump(by_alias=True), "service_plans": [plan], "sites": [s.model_dump() for s in sites]}
+    )
+    net = build(sc)
+    o = Replication(net, sc.seed, 0).run()
+    prices = PriceList.of(net)
+    ledger = price(o, prices)
+    assert ledger.amount("training") == 5 * 1000.0  # 5 machines × one year × 1000
+    k = evaluate(net, o)
+    assert k["customer_training_cost"] == k["maker_revenue_training"] == 5000.0
+    assert sum(site_customer_costs(o, prices)) == pytest.approx(-ledger.net(CUSTOMERS), rel=1e-12)
+    # over years the fee is in the maker's profit: 5 × (800 − 400) / 8 − 30 − 20 + 5000
+    rows = run_years(sc, 0)
+    assert rows[0].maker_profit == pytest.approx(5 * 400 / 8 - 50 + 5000, rel=1e-12)
+    # the plan's factor doubles every time to failure: half the failures of the plain fleet (4 SE)
+    plain = fleet({}, years=1)
+    trained = Scenario.model_validate(
+        {**plain.model_dump(by_alias=True), "service_plans": [plan],
+         "sites": [s.model_copy(update={"service_plan": "trained"}).model_dump() for s in plain.sites]}
+    )
+    n_plain = sum(Replication(build(plain), 7, r).run().failures for r in range(10))
+    n_trained = sum(Replication(build(trained), 7, r).run().failures for r in range(10))
+    assert abs(n_trained - n_plain / 2) < 4 * math.sqrt(n_plain / 2)

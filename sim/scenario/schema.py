@@ -286,6 +286,10 @@ class ServicePlan(Model):
         1.0, description="Multiplies every time to failure (e.g. 1.2 = training makes failures 20% rarer)."
     )
     parts_included: bool = Field(False, description="Parts are included in the contract (customer pays no part price).")
+    training_fee_per_machine_year: Money = Field(  # Y: case 4, a training option sold at a fee (docs/years.md)
+        0.0,
+        description="Fee per machine per year for training the customer's maintenance staff (its effect: time_to_failure_factor).",
+    )
 
 
 # --------------------------------------------------------------------------------------
