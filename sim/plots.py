@@ -344,8 +344,9 @@ def cost_breakdown(arms: Sequence[Arm]) -> Figure:
         bottom += vals
     for k in range(len(arms)):
         profit = mean(arms[k], "maker_profit")
+        who = seller(arms[k].scenario)
         ax.annotate(
-            f"profit {scale.text(profit)}",
+            f"profit {scale.text(profit)}" if who == "maker" else f"{who}'s profit {scale.text(profit)}",
             (k, max(revenue[k], cost[k])),
             xytext=(0, 4),
             textcoords="offset points",
@@ -353,10 +354,12 @@ def cost_breakdown(arms: Sequence[Arm]) -> Figure:
             fontsize=8,
             fontweight="bold",
         )
-    ax.set_title("What the maker earns: revenue (left bar) against cost (right bar)")
+    sellers = {seller(a.scenario) for a in arms} - {"maker"}
+    other = f" (or the {', '.join(sorted(sellers))}, where marked)" if sellers else ""
+    ax.set_title(f"What the maker{other} earns: revenue (left bar) against cost (right bar)")
     ax.set_ylabel(scale.unit)
     ax.yaxis.set_major_formatter(scale.formatter())
-    ax.set_xticks(x, labels)
+    ax.set_xticks(x, [lab if seller(a.scenario) == "maker" else f"{lab}\n({seller(a.scenario)}'s)" for lab, a in zip(labels, arms)])
     ax.grid(axis="x", visible=False)
     ax.set_ylim(0, max(revenue + cost) * 1.12 if max(revenue + cost) > 0 else 1)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))

@@ -241,6 +241,11 @@ def test_an_importer_s_profit_is_not_ranked_or_charted_as_the_maker_s(wording) -
     assert ticks[2].endswith("(importer's)") and not any("importer" in t for k, t in enumerate(ticks) if k != 2)
     bars = [p for p in ax.patches if p.get_hatch()]
     assert len(bars) == 1  # the importer's bar alone is hatched
+    money = plots.cost_breakdown(arms).axes[1]  # the maker's revenue and cost
+    ticks = [t.get_text() for t in money.get_xticklabels()]
+    assert ticks[2].endswith("(importer's)") and "importer" in money.get_title()
+    notes = [t.get_text() for t in money.texts]
+    assert notes[2].startswith("importer's profit") and all(n.startswith("profit ") for k, n in enumerate(notes) if k != 2)
 
 
 @pytest.mark.parametrize("value,unit,expected", [
