@@ -243,15 +243,16 @@ class Sweep:
     def baseline_break_even(self, kpi: str, f: int) -> BreakEven:
         """Where file f, swept, crosses the fixed baseline on ``kpi`` (difference file − baseline)."""
         diffs = [self.vs_baseline(kpi, f, v) for v in range(len(self.values))]
-        return self._break_even(kpi, self.baseline_label, self.labels[f], diffs)
+        lab = self.baseline_label
+        return self._break_even(kpi, lab, self.labels[f], diffs, lab if lab.endswith("(baseline)") else f"the baseline {lab}")
 
-    def _break_even(self, kpi: str, a: str, b: str, diffs: Sequence[Difference]) -> BreakEven:
+    def _break_even(self, kpi: str, a: str, b: str, diffs: Sequence[Difference], a_words: str = "") -> BreakEven:
         x = np.array(self.values)
         found, excludes, extra = break_evens(x, [d.mean for d in diffs], [d.low for d in diffs], [d.high for d in diffs])
         if any(d.n < 2 for d in diffs):  # no confidence intervals: estimate only
             found = [(est, None, None) for est, _, _ in found]
             excludes = False
-        words = describe_break_even(self, kpi, a, b, diffs, found, excludes, extra)
+        words = describe_break_even(self, kpi, a_words or a, b, diffs, found, excludes, extra)
         if not found:
             return BreakEven(kpi, a, b, None, None, None, extra, excludes, words)
         est, lo, hi = found[0]

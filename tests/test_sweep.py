@@ -256,7 +256,7 @@ def test_sweep_report_written(against_baseline: Path) -> None:
     assert "<script" not in page and "http://" not in page and "https://" not in page
     assert page.index("The answer") < page.index("Figures") < page.index("Tables")
     assert page.index("Each point against the baseline") < page.index("KPIs against the parameter")  # the question asked first
-    assert "changes sign at pricing.machine_price_multiplier" in page  # dense crosses the baseline
+    assert "dense − sparse (baseline) changes sign at pricing.machine_price_multiplier" in page  # dense crosses the baseline
 
 
 def test_cli_baseline_bad_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -50,7 +50,7 @@ from sim.sweep import (
 from sim.table import number, render
 
 NAME = "sweep"
-HELP = "vary one parameter across values and plot KPIs against it, with break-evens between files"
+HELP = "vary one parameter and plot KPIs against it, with break-evens between files or against a fixed --baseline"
 DEFAULT_OUT = Path("results") / "sweep"
 
 
