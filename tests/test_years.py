@@ -264,3 +264,25 @@ def test_training_fee_is_a_ledger_flow_by_hand() -> None:
     n_plain = sum(Replication(build(plain), 7, r).run().failures for r in range(10))
     n_trained = sum(Replication(build(trained), 7, r).run().failures for r in range(10))
     assert abs(n_trained - n_plain / 2) < 4 * math.sqrt(n_plain / 2)
+
+
+def test_willfit_by_slow_service_follows_the_rule_exactly() -> None:
+    """Deterministic: every part waits for a 48 h replenishment (no stock, no emergency), so every
+    restore takes more than 48 h; the genuine price is within the ratio, so only the restore limit decides."""
+
+    def slow(max_restore_h: float) -> Scenario:
+        rule = {"max_price_ratio": 1.5, "max_restore_h": max_restore_h}
+        sc = fleet({"willfit": [{"part": "p", "price": 250, "rule": rule}]}, years=2, ttf=det(3000))
+        depots = [sc.depots[0].model_copy(update={"base_stock": {"p": 0}})]
+        dispatch = sc.dispatch.model_copy(update={"emergency": sc.dispatch.emergency.model_copy(update={"enabled": False})})
+        return sc.model_copy(update={"depots": depots, "dispatch": dispatch})
+
+    mk = MarketSetup(slow(48.0))
+    net = mk.network_for(initial_customers(mk))
+    o = Replication(net, 7, 0).run()  # year 1 of replication 0: the same streams as run_years
+    restore = [d / v for d, v in zip(o.site_downtime_h, o.site_visits)]
+    assert min(restore) > 48.0 and restore[0] != restore[1]
+    assert [r.willfit_share for r in run_years(slow(48.0), 0)] == [0.0, 1.0]  # both sites slower than 48 h
+    assert [r.willfit_share for r in run_years(slow(max(restore)), 0)] == [0.0, 0.0]  # not slower than the limit
+    between = run_years(slow(sum(restore) / 2), 0)[1].willfit_share  # exactly one site is slower
+    assert 0.0 < between < 1.0
