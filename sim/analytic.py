@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -33,7 +34,7 @@ from scipy import stats
 from sim.build import HOURS_PER_YEAR, CentralSpec, DepotSpec, Network
 from sim.distributions import Deterministic, Sampler
 from sim.ledger import PriceList
-from sim.theory import central_resupply_mean, erlang_loss, metric, queue_wait
+from sim.theory import BaseStockResult, central_resupply_mean, erlang_loss, metric, negbin_base_stock, queue_wait
 
 Method = Literal["metric", "vari-metric"]
 METHODS: tuple[Method, ...] = ("metric", "vari-metric")
@@ -353,19 +354,41 @@ def _stock(
                    if mix.repairable else p_mean)
         t0 = (fleet_c * t_fleet + stream_c * p_mean) / (fleet_c + stream_c) if fleet_c + stream_c > 0 else t_fleet
         s0 = central.base_stock[k] if not central.infinite else None
+        repair_means = [mix.depot_repair_mean_h] * len(stocks)
         res = metric(depot_rate, transport, stocks, t0, s0, method, depot_repair_shares=shares,
-                     depot_repair_means=[mix.depot_repair_mean_h] * len(stocks))
+                     depot_repair_means=repair_means)
         central_exact = s0 is None or (s0 == 0 and _central_deterministic(net, mix, stream_c > 0))
+        stream = [lam - float(fleet_rate[j, k]) for j, lam in enumerate(depot_rate)]
+        lent, split = _lateral_backorder(net, k, depot_rate, stream, site_rate, list(res.depot_resupply_mean), stocks,
+                                         list(res.depot_pipeline_variance))
         for j, d in enumerate(net.depots):
             r = res.depots[j]
+            sites_j = [s_i for s_i, site in enumerate(net.sites) if site.depot == j]
+            if j in lent:  # lends or borrows: the thinned pipeline replaces METRIC's Poisson / negative binomial
+                x = lent[j]
+                # backorders by Little: backordered demands x their wait (the pooled group's; counter
+                # sales and sites without laterals: the thinned pipeline's)
+                own_wait = x.ebo / (stream[j] * (1.0 - x.fill) + sum(
+                    float(site_rate[s_i, k]) * split(s_i, x.fill)[0] for s_i in sites_j) or 1.0)
+                ebo = stream[j] * (1.0 - x.fill) * own_wait
+                for s_i in sites_j:
+                    b, _, _, w = split(s_i, x.fill)
+                    ebo += float(site_rate[s_i, k]) * b * (own_wait if w is None else w)
+                r = BaseStockResult(x.fill, ebo, 0.0, 0.0, x.pipeline_mean)
             lam = depot_rate[j]
             exact = central_exact and j not in lateral_depots and (d.repair_servers is None or mix.depot_share == 0)
-            rows.append(StockRow(method, d.name, part.name, stocks[j], lam, r.pipeline_mean,
-                                 res.depot_pipeline_variance[j], r.expected_backorders,
-                                 r.fill_rate if lam > 0 else 1.0, r.mean_wait if lam > 0 else 0.0, 0.0, exact))
-            for s_i, site in enumerate(net.sites):
-                if site.depot == j:
-                    served[(s_i, k)] = _Served(r.fill_rate if lam > 0 else 1.0, 0.0, r.mean_wait if lam > 0 else 0.0)
+            wait = r.expected_backorders / lam if lam > 0 else 0.0
+            var = lent[j].pipeline_var if j in lent else res.depot_pipeline_variance[j]
+            rows.append(StockRow(method, d.name, part.name, stocks[j], lam, r.pipeline_mean, var,
+                                 r.expected_backorders, r.fill_rate if lam > 0 else 1.0, wait, 0.0, exact))
+            # who waits: home stock-outs that no lateral depot could serve (counter sales never try one)
+            waiting = stream[j] * (1.0 - r.fill_rate) + sum(float(site_rate[s_i, k]) * split(s_i, r.fill_rate)[0]
+                                                             for s_i in sites_j)
+            per_wait = r.expected_backorders / waiting if waiting > 0 else 0.0  # mean wait of one that waits
+            for s_i in sites_j:
+                backordered, lateral, lateral_h, _ = split(s_i, r.fill_rate)
+                served[(s_i, k)] = _Served(r.fill_rate if lam > 0 else 1.0, 0.0, backordered * per_wait,
+                                           lateral, lateral_h)
         if s0 is not None:
             c = res.central
             lam0 = res.central_demand_rate
@@ -377,6 +400,116 @@ def _stock(
                                  c.expected_backorders, c.fill_rate if lam0 > 0 else 1.0,
                                  c.mean_wait if lam0 > 0 else 0.0, 0.0, exact0))
     return rows, served
+
+
+@dataclass(frozen=True, slots=True)
+class _Lent:
+    """A depot's stock figures when it lends and borrows laterally (backorder model)."""
+
+    fill: float
+    ebo: float
+    pipeline_mean: float
+    pipeline_var: float
+
+
+def _thinned_pipeline(a_low: float, a_high: float, base_stock: int) -> np.ndarray:
+    """P(N = n) of outstanding orders when demand arrives at load ``a_low`` below the base stock and
+    ``a_high`` at or above it (the M/M/inf birth-death law, used for any lead-time law)."""
+    top = base_stock + int(10.0 * math.sqrt(a_high + 1.0) + a_high) + 20
+    n = np.arange(top + 1)
+    low = math.log(a_low) if a_low > 0 else -math.inf
+    high = math.log(a_high) if a_high > 0 else -math.inf
+    with np.errstate(invalid="ignore"):  # 0 x -inf: state 0 has probability weight 1 (set below)
+        logp = np.where(n <= base_stock, n * low, base_stock * low + (n - base_stock) * high)
+    logp = np.nan_to_num(logp, nan=-np.inf) - np.array([math.lgamma(x + 1.0) for x in n])
+    logp[0] = 0.0
+    p = np.exp(logp - logp.max())
+    return p / p.sum()
+
+
+def _lateral_backorder(
+    net: Network, k: int, own: list[float], stream: list[float], site_rate: np.ndarray, resupply_h: list[float],
+    stocks: list[int], pipeline_var: list[float],
+) -> tuple[dict[int, _Lent], Callable[[int, float], tuple[float, float, float, float | None]]]:
+    """Backorder model with lateral transshipments, for the depots that lend or borrow.
+
+    A site's demand that finds its depot's shelf empty takes a unit from the first lateral
+    depot with one (which orders it), else it backorders at home and the home depot orders.
+    So a depot's orders arrive at its own rate plus what it lends while it has stock, and at
+    its own rate thinned to the demands no lateral could serve once it is empty: outstanding
+    orders follow that birth-death law (exact for exponential lead times and independent
+    shelves; approximate otherwise). Shelves are taken as independent and the rates found by
+    fixed point. A demand backorders when its whole group (home and lateral depots) is
+    empty: as in the loss model, the larger of the independent product and the pooled
+    group's figure — every demand of the group puts one order somewhere in it, so the
+    group's outstanding orders are Poisson(Σ λ_g T_g) and its backorders those above the
+    summed stock (Palm; exact when the group lends fully within itself; with VARI-METRIC a
+    negative binomial with the summed pipeline variances ``pipeline_var``). A backordered
+    demand waits the pooled group's mean wait. Returns the figures of the depots involved
+    and ``split(site, home fill) -> (backordered, lateral, mean lateral time, wait given a
+    backorder or None)``.
+    """
+    lanes = [site.laterals if net.policy.lateral else () for site in net.sites]
+    empty = [0.0] * len(own)
+    pooled: list[tuple[float, float] | None] = []  # per site: P(group empty), wait given a backorder
+    for s_i, site in enumerate(net.sites):
+        if not lanes[s_i]:
+            pooled.append(None)
+            continue
+        group = [site.depot, *(lane.depot for lane in lanes[s_i])]
+        rate = sum(own[g] for g in group)
+        mu, total = sum(own[g] * resupply_h[g] for g in group), sum(stocks[g] for g in group)
+        if rate <= 0:
+            pooled.append((0.0, 0.0))
+            continue
+        x = negbin_base_stock(rate, mu, max(sum(pipeline_var[g] for g in group), mu), total)
+        p_empty = 1.0 - x.fill_rate if total > 0 else 1.0
+        pooled.append((p_empty, x.expected_backorders / (rate * p_empty) if p_empty > 0 else 0.0))
+
+    def split(s_i: int, home_fill: float) -> tuple[float, float, float, float | None]:
+        p, lateral, lateral_h = 1.0 - home_fill, 0.0, 0.0
+        for lane in lanes[s_i]:
+            got = p * (1.0 - empty[lane.depot])
+            lateral += got
+            lateral_h += got * lane.time_h
+            p *= empty[lane.depot]
+        lateral_h = lateral_h / lateral if lateral > 0 else 0.0
+        group = pooled[s_i]
+        if group is None:
+            return p, lateral, lateral_h, None
+        backordered = min(max(p, group[0]), 1.0 - home_fill)
+        return backordered, 1.0 - home_fill - backordered, lateral_h, group[1]
+
+    involved = {site.depot for site, ln in zip(net.sites, lanes) if ln} | {lane.depot for ln in lanes for lane in ln}
+    if not involved:
+        return {}, split
+    figures: dict[int, _Lent] = {}
+    for _ in range(200):
+        inflow = [0.0] * len(own)
+        waits = list(stream)  # demand that backorders when the shelf is empty: counter sales always
+        for s_i, site in enumerate(net.sites):
+            rate = float(site_rate[s_i, k])
+            p = rate
+            for lane in lanes[s_i]:
+                inflow[lane.depot] += rate * empty[site.depot] * (p / rate if rate else 0.0) * (1.0 - empty[lane.depot])
+                p *= empty[lane.depot]
+            waits[site.depot] += p
+        new_empty = list(empty)
+        for j in involved:
+            t, s = resupply_h[j], stocks[j]
+            # below S: own demand and lent units; at or above S: only those no lateral could serve
+            pmf = _thinned_pipeline((own[j] + inflow[j] / max(1.0 - empty[j], 1e-300)) * t, waits[j] * t, s)
+            n = np.arange(pmf.size)
+            mean = float((n * pmf).sum())
+            fill = float(pmf[:s].sum())
+            figures[j] = _Lent(fill, float((np.maximum(n - s, 0) * pmf).sum()), mean,
+                               max(float((n * n * pmf).sum()) - mean * mean, 0.0))
+            new_empty[j] = 1.0 - fill
+        done = max(abs(a - b) for a, b in zip(new_empty, empty)) <= 1e-12
+        empty = new_empty
+        if done:
+            break
+    return figures, split
 
 
 def stream_free(net: Network, depot: int, part: int) -> bool:
