@@ -76,11 +76,14 @@ def main(args: argparse.Namespace) -> int:
         )
         if args.analytic:
             files.update(analytic_files(result))
+        years_note: list[str] = []
         if scenario.years is not None:  # Y: a multi-year scenario also runs year after year (docs/years.md)
             from sim.years.loop import run_scenarios_years
-            from sim.years.output import year_files
+            from sim.years.output import verdict_lines, year_files
 
-            files.update(year_files([scenario], run_scenarios_years([scenario], args.jobs)))
+            by_year = run_scenarios_years([scenario], args.jobs)
+            files.update(year_files([scenario], by_year))
+            years_note = verdict_lines([scenario], by_year) + ["(per year: years.csv, years_summary.csv)"]
         from sim.maps import map_png  # matplotlib only when results are written
 
         files["map.png"] = map_png(result)  # P: sites, depots, load and service (sim.maps)
@@ -88,5 +91,7 @@ def main(args: argparse.Namespace) -> int:
     print(headline(result))
     if args.analytic:
         print("\n" + analytic_beside(result))
+    if years_note:
+        print("\n" + "\n".join(years_note))
     print(f"\nresults written to {out}/")
     return 0
