@@ -45,9 +45,11 @@ def fleet(
     lead: dict[str, Any],
     horizon_h: float,
     warmup_h: float,
-    machines: int = 1000,
+    machines: int = 200,
     repair_servers: int | None = None,
     seed: int = 3,
+    central: dict[str, Any] | None = None,
+    emergency: bool = False,
 ) -> Scenario:
     """One depot next to one site of ``machines`` machines whose failures are a Poisson stream of ``rate_per_h``."""
     return Scenario.model_validate(
@@ -79,7 +81,8 @@ def fleet(
                     "repair_servers": repair_servers,
                 }
             ],
-            "dispatch": {"lateral": {"enabled": False}, "emergency": {"enabled": False}},
+            "central": central or {},
+            "dispatch": {"lateral": {"enabled": False}, "emergency": {"enabled": emergency}},
             "travel": {"handling_h": 0, "technician_mobilisation_h": 0},
         }
     )
@@ -324,3 +327,43 @@ def test_shipped_repairable_scenario_runs(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert main(["run", str(ROOT / "scenarios" / "repairable.yaml"), "-n", "2", "--out", str(out), "-q"]) == 0
     assert (out / "summary.csv").exists()
+
+
+def test_palm_is_exact_through_an_empty_central_repair_pipeline() -> None:
+    """Central holds no stock and repairs every carcass it gets in fixed times (unlimited servers):
+    a depot order placed at t is filled by the carcass sent at t, first come first served, at
+    t + return + central repair, and arrives a transport time later. With the depot's own
+    repairs (share r, exponential) the depot's resupply times are iid:
+    L = r·E[A] + (1 − r)·(return + central repair + transport), and Palm is exact."""
+    rate, share, depot_h, back_h, central_h, transport_h, base_stock = 0.3 / 24, 0.5, 60.0, 24.0, 48.0, 72.0, 2
+    sc = fleet(
+        rate,
+        base_stock,
+        {"depot_share": share, "depot_repair_time_h": expo(depot_h), "return_time_h": det(back_h), "central_repair_time_h": det(central_h)},
+        det(transport_h),
+        horizon_h=30000.0,
+        warmup_h=1500.0,
+        seed=12,
+        central={"base_stock": {"p": 0}, "factory_lead_time_h": det(500)},
+    )
+    net = build(sc)
+    outs = [Replication(net, sc.seed, r, r == 0).run() for r in range(30)]
+    lead_h = share * depot_h + (1 - share) * (back_h + central_h + transport_h)
+    exact = palm(rate, lead_h, base_stock)
+    rows = [evaluate(net, o) for o in outs]
+    assert_close([k["fill_rate"] for k in rows], exact.fill_rate, "fill rate")
+    assert_close([k["backorders_mean"] for k in rows], exact.expected_backorders, "EBO")
+    # a consumable part would wait for the factory (500 h) instead: a far lower fill rate
+    assert palm(rate, 500 + transport_h, base_stock).fill_rate < exact.fill_rate - 0.3
+
+
+def test_an_emergency_carcass_goes_to_central_even_when_depots_repair_everything() -> None:
+    """depot_share 1 (no central repair time): the unit an emergency shipment brought came from
+    central, so its carcass is repaired at central, with the depot repair time."""
+    repair = {"depot_share": 1, "depot_repair_time_h": det(10)}
+    sc = fleet(0.05, 0, repair, det(72), horizon_h=3000.0, warmup_h=0.0, machines=50, emergency=True)
+    o = Replication(build(sc), sc.seed, 0, True).run()
+    used = o.site_part_units[0][0]
+    assert used > 50 and o.source_count("emergency") == used  # no depot stock: every unit came from central
+    assert (o.depot_repairs, o.central_repairs, o.condemned_units) == ((0,), (used,), (0,))
+    assert o.central_repair_busy_h == pytest.approx(10.0 * used, rel=0.01)  # the last repairs may run past the end
