@@ -165,8 +165,10 @@ def signed(value: float, unit: str) -> str:
     """A difference with its sign, e.g. ``+412,000`` or ``-1.2%`` (shares in percentage points)."""
     if value is None or not math.isfinite(value):
         return "—"
-    if unit == "share":
-        return f"{100 * value:+.1f} pp"
+    if unit == "share":  # digits enough that a non-zero difference never reads +0.0
+        return f"{100 * value:+.{decimals_for([100 * value], 1)}f} pp"
+    if value != 0 and abs(value) < 0.05 and unit != "money":
+        return f"{value:+.2g}"
     text = number(value, unit)
     return text if text.startswith("-") else "+" + text
 

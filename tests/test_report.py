@@ -324,3 +324,11 @@ def test_per_place_tables_are_folded_at_the_end_and_match_the_csv_files(runs: tu
     block = text[text.index('<details id="table-depots">'):]
     cells = re.search(rf'<td class="l name">{row["depot"]}</td><td class="l name">delta_sparse</td><td class="n">([^<]*)</td>', block)
     assert cells is not None and cells.group(1).startswith(f"{float(row['failures']):.1f}")
+
+
+def test_terminal_table_differences_never_read_zero_when_they_are_not() -> None:
+    from sim.compare import signed
+
+    assert signed(0.0004, "share") == "+0.040 pp" and signed(-0.00012, "share") == "−0.012 pp".replace("−", "-")
+    assert signed(0.25, "share") == "+25.0 pp" and signed(0.0, "share") == "+0.0 pp"
+    assert signed(0.004, "h") == "+0.004" and signed(-42.4, "h") == "-42.4"
