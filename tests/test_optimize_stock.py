@@ -39,8 +39,9 @@ def demand(
         rate_per_h=rate,
         fleet_rate_per_h=rate * (1.0 - counter_share),
         downtime_cost_per_h=np.array(downtime, dtype=float) if downtime is not None else np.ones_like(rate),
-        lead_time_h=np.array(lead_time_h, dtype=float),
-        central_lead_time_h=central_lead_time_h,
+        lead_time_h=np.repeat(np.array(lead_time_h, dtype=float)[:, None], n_p, axis=1),
+        to_central=np.ones_like(rate),
+        central_lead_time_h=np.full(n_p, central_lead_time_h),
         two_echelon=central_lead_time_h > 0,
         machines=50,
         base_down=0.3,
@@ -237,3 +238,38 @@ def test_bad_goal_is_named_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFix
     err = capsys.readouterr().err
     assert named in err and "Traceback" not in err
     assert not (tmp_path / "x").exists()
+
+
+def test_a_depot_repaired_part_resupplies_in_its_repair_time() -> None:
+    repair = "parts[sealing_jaw].repair={depot_share: 0.75, depot_repair_time_h: {dist: deterministic, value: 8}, return_time_h: {dist: deterministic, value: 48}, central_repair_time_h: {dist: deterministic, value: 100}}"
+    plain = demand_rates(build(load_scenario(EXAMPLE)))
+    repaired = demand_rates(build(load_scenario(EXAMPLE, [repair])))
+    jaw, drive = plain.parts.index("sealing_jaw"), plain.parts.index("servo_drive")
+    # 75% of the fleet's jaws come back from the depot's bench after 8 h, the rest after the 72 h transport
+    assert repaired.lead_time_h[:, jaw] == pytest.approx(0.75 * 8 + 0.25 * 72)
+    assert repaired.to_central[:, jaw] == pytest.approx(0.25)
+    assert repaired.lead_time_h[:, drive] == pytest.approx(plain.lead_time_h[:, drive])
+    # shorter resupply: the same fill rate for less stock
+    target = Target("fill_rate", 0.95)
+    a, b = optimize(plain), optimize(repaired)
+    a_step, b_step = a.reaching(target), b.reaching(target)
+    assert a_step is not None and b_step is not None
+    assert b.investment[b_step] < a.investment[a_step]
+
+
+def test_two_echelon_scenario_gets_central_stock_in_optimized_yaml(tmp_path: Path) -> None:
+    central = [
+        "central.base_stock={sealing_jaw: 1}",
+        "central.factory_lead_time_h={dist: deterministic, value: 600}",
+        "depots[*].replenishment_lead_time_h={dist: deterministic, value: 24}",
+    ]
+    out = tmp_path / "two"
+    args = ["optimize", str(EXAMPLE), "--budget", "40000", "--out", str(out), "-q"]
+    assert main([*args, *[x for c in central for x in ("--set", c)]]) == 0
+    sc = load_scenario(out / "optimized.yaml")
+    assert sc.central.base_stock is not None and sum(sc.central.base_stock.values()) > 0
+    cost = {p.name: p.unit_cost for p in sc.parts}
+    invested = sum(n * cost[p] for d in sc.depots for p, n in d.base_stock.items()) + sum(
+        n * cost[p] for p, n in sc.central.base_stock.items()
+    )
+    assert invested <= 40000

@@ -16,14 +16,23 @@ from typing import Any
 
 import numpy as np
 
-from sim.build import build
+from sim.build import Network, build
 from sim.commands import UsageError
 from sim.commands.common import executing_for, load
 from sim.diagnostics import print_warnings
 from sim.optimize.demand import demand_rates
 from sim.optimize.figure import curve_png
 from sim.optimize.plan import curve_csv, scenario_yaml, uniform_levels, with_stock
-from sim.optimize.stock import CENTRAL, WEIGHTS, Curve, Point, Target, evaluate, optimize, parse_target
+from sim.optimize.stock import (
+    CENTRAL,
+    WEIGHTS,
+    Curve,
+    Point,
+    Target,
+    evaluate,
+    optimize,
+    parse_target,
+)
 from sim.optimize.verify import ARMS, Verification, verify
 from sim.output import csv_text, dumps_json, write_folder
 from sim.runner import check_jobs
@@ -64,8 +73,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
 
 
-def _levels_of(curve: Curve, net_depots: Any, central: Any) -> np.ndarray:
-    return np.array([list(d.base_stock) for d in net_depots] + [list(central.base_stock)], dtype=np.int64)
+def today_levels(net: Network) -> np.ndarray:
+    """The scenario's own base stocks: (depots + 1, parts), central's last."""
+    return np.array([list(d.base_stock) for d in net.depots] + [list(net.central.base_stock)], dtype=np.int64)
 
 
 def _figures(point: Point, regions: list[str], all_regions: tuple[str, ...]) -> list[str]:
@@ -101,10 +111,12 @@ def verification_table(v: Verification, currency: str) -> str:
     rows = []
     for k in v.kpis:
         unit = describe(k).unit
-        means = [number(s.mean, unit) for s in v.summaries[k]]
-        diffs = []
-        for d in (v.vs_today[k], v.vs_uniform[k]):
-            diffs.append(f"{number(d.mean, unit)} [{number(d.low, unit)}, {number(d.high, unit)}]")
+
+        def fmt(x: float, unit: str = unit, k: str = k) -> str:
+            return f"{100 * x:.3f}%" if k == "availability" else number(x, unit)  # 99.9% hides the difference
+
+        means = [fmt(s.mean) for s in v.summaries[k]]
+        diffs = [f"{fmt(d.mean)} [{fmt(d.low)}, {fmt(d.high)}]" for d in (v.vs_today[k], v.vs_uniform[k])]
         rows.append([k, *means, *diffs])
     header = ["KPI", *ARMS, "optimised − today [95% CI]", "optimised − uniform [95% CI]"]
     title = f"simulated: {v.replications} replications each, seed {v.seed}, common random numbers, money in {currency} over the window"
@@ -159,8 +171,8 @@ def main(args: argparse.Namespace) -> int:
     net = build(scenario)
     demand = demand_rates(net)
     curve = optimize(demand, args.weight)
-    today_levels = _levels_of(curve, net.depots, net.central)
-    today = evaluate(demand, today_levels, args.weight)
+    current = today_levels(net)
+    today = evaluate(demand, current, args.weight)
 
     if target is not None:
         step = curve.reaching(target)
@@ -204,7 +216,7 @@ def main(args: argparse.Namespace) -> int:
         "today": today.__dict__,
         "optimised": point.__dict__,
     }
-    plans = {"today": today_levels, "optimised": chosen}
+    plans = {"today": current, "optimised": chosen}
     if args.verify:
         uniform = uniform_levels(curve, chosen)
         plans["uniform"] = uniform

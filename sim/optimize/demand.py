@@ -4,8 +4,15 @@ Everything is per *item* = (depot, part), in the order depot-major (item ``j * P
 Demand rates are steady-state Poisson rates per hour: each installed machine's component
 that uses a part fails at ``1 / mean time to failure`` (a machine that is down does not
 age, so this slightly overstates the rate at low availability), summed over the sites
-assigned to the depot, plus the depot's ``demand_streams``. Swap :func:`demand_rates` for
-``sim.analytic``'s rates when that module offers them; nothing else here changes.
+assigned to the depot, plus the depot's ``demand_streams``.
+
+Repairable parts follow :mod:`sim.analytic`'s repair mix (``sim.analytic.repair_mix``): a
+share r of a depot's demands (its fleet demands × the part's ``depot_repair_share``) is
+resupplied by the depot's own repair, the rest by the central warehouse, so the depot's
+resupply time without central delay is r·depot repair + (1 − r)·transport, and only the
+rest, (1 − r)·λ, reaches central. Central's own resupply of a fleet carcass is
+``sim.theory.central_resupply_mean`` (repair or condemnation and purchase); of a counter
+sale, the factory lead time.
 """
 
 from __future__ import annotations
@@ -15,7 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.analytic import repair_mix
 from sim.build import Network
+from sim.theory import central_resupply_mean
 
 
 @dataclass(frozen=True)
@@ -28,8 +37,9 @@ class Demand:
     rate_per_h: np.ndarray  # (D, P): all part demand at the depot (fleet and demand streams)
     fleet_rate_per_h: np.ndarray  # (D, P): the fleet's share of it (a backorder stops a machine)
     downtime_cost_per_h: np.ndarray  # (D, P): fleet-rate-weighted downtime cost of the machines waiting
-    lead_time_h: np.ndarray  # (D,): mean depot replenishment lead time
-    central_lead_time_h: float  # mean factory lead time to central (two echelons), else 0
+    lead_time_h: np.ndarray  # (D, P): mean depot resupply time without central delay (repair mix included)
+    to_central: np.ndarray  # (D, P): share of the depot's demands resupplied through central (1 for consumables)
+    central_lead_time_h: np.ndarray  # (P,): central's mean resupply time (two echelons), else 0
     two_echelon: bool
     machines: int
     base_down: float  # machines down on average with every part in stock (travel + repair)
@@ -73,7 +83,25 @@ def demand_rates(net: Network) -> Demand:
         rate_all[s.depot, s.part] += s.rate_per_h
     with np.errstate(invalid="ignore", divide="ignore"):
         downtime = np.where(fleet > 0, cost_rate / np.where(fleet > 0, fleet, 1.0), 0.0)
+    transport = np.array([d.replenishment_lead_time.mean for d in net.depots], dtype=float)
     factory = net.central.factory_lead_time
+    factory_h = float(factory.mean) if factory is not None and not net.central.infinite else 0.0
+    lead = np.zeros((n_d, n_p))
+    to_central = np.ones((n_d, n_p))
+    central_h = np.full(n_p, factory_h)
+    for k in range(n_p):
+        mix = repair_mix(net, k)
+        if not mix.repairable:
+            lead[:, k] = transport
+            continue
+        r = mix.depot_share * np.divide(fleet[:, k], rate_all[:, k], out=np.zeros(n_d), where=rate_all[:, k] > 0)
+        lead[:, k] = r * mix.depot_repair_mean_h + (1.0 - r) * transport
+        to_central[:, k] = 1.0 - r
+        if factory_h:
+            carcass = (fleet[:, k] * (1.0 - mix.depot_share)).sum()
+            bought = (rate_all[:, k] - fleet[:, k]).sum()
+            fleet_h = central_resupply_mean(mix.condemnation_share, mix.return_mean_h, mix.central_repair_mean_h, factory_h)
+            central_h[k] = (carcass * fleet_h + bought * factory_h) / (carcass + bought) if carcass + bought > 0 else factory_h
     return Demand(
         depots=tuple(d.name for d in net.depots),
         parts=tuple(p.name for p in net.parts),
@@ -81,8 +109,9 @@ def demand_rates(net: Network) -> Demand:
         rate_per_h=rate_all,
         fleet_rate_per_h=fleet,
         downtime_cost_per_h=downtime,
-        lead_time_h=np.array([d.replenishment_lead_time.mean for d in net.depots], dtype=float),
-        central_lead_time_h=float(factory.mean) if factory is not None and not net.central.infinite else 0.0,
+        lead_time_h=lead,
+        to_central=to_central,
+        central_lead_time_h=central_h,
         two_echelon=not net.central.infinite,
         machines=len(net.machines),
         base_down=base_down,

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from sim.optimize.demand import Demand
 
@@ -105,8 +105,9 @@ class Curve:
         """Base stock after ``step`` steps: shape (depots + 1, parts), the last row central's."""
         out = np.zeros((len(self.demand.depots) + 1, len(self.demand.parts)), dtype=np.int64)
         n = int(np.searchsorted(self.change_step, step, side="right"))
-        for loc, part, level in zip(self.change_location[:n], self.change_part[:n], self.change_level[:n]):
-            out[loc, part] = level  # in step order: the last change of a location and part wins
+        key = (self.change_location[:n] * out.shape[1] + self.change_part[:n])[::-1]
+        _, last = np.unique(key, return_index=True)  # in step order the last change of a location and part wins
+        out.ravel()[key[last]] = self.change_level[:n][::-1][last]
         return out
 
     def within_budget(self, budget: float) -> int:
@@ -177,7 +178,7 @@ def poisson_ebo(mu: np.ndarray, s: np.ndarray) -> np.ndarray:
 
 def central_delay_h(demand: Demand, central: np.ndarray) -> np.ndarray:
     """Per part, METRIC's mean delay of a depot order at central: EBO0(S0)/λ0 (0 with one echelon)."""
-    lam0 = demand.rate_per_h.sum(axis=0)
+    lam0 = (demand.rate_per_h * demand.to_central).sum(axis=0)
     if not demand.two_echelon:
         return np.zeros(len(demand.parts))
     ebo0 = poisson_ebo(lam0 * demand.central_lead_time_h, central)
@@ -188,7 +189,7 @@ def evaluate(demand: Demand, levels: np.ndarray, weight: str = "machines") -> Po
     """The analytic figures of a plan ``levels`` (depots + 1, parts); the last row is central's (ignored with one echelon)."""
     levels = np.asarray(levels)
     depots, central = levels[:-1].astype(float), levels[-1].astype(float)
-    mu = demand.rate_per_h * (demand.lead_time_h[:, None] + central_delay_h(demand, central)[None, :])
+    mu = demand.rate_per_h * (demand.lead_time_h + demand.to_central * central_delay_h(demand, central)[None, :])
     ebo = poisson_ebo(mu, depots)
     fill = stats.poisson.cdf(depots - 1, mu)
     invest_units = depots.sum(axis=0) + (central if demand.two_echelon else 0.0)
@@ -232,7 +233,7 @@ def optimize(demand: Demand, weight: str = "machines", tail: float = TAIL) -> Cu
 
 def _one_echelon(demand: Demand, weight: str, w: np.ndarray, tail: float) -> Curve:
     n_d, n_p = demand.rate_per_h.shape
-    mu = (demand.rate_per_h * demand.lead_time_h[:, None]).ravel()
+    mu = (demand.rate_per_h * demand.lead_time_h).ravel()
     wf, share = w.ravel(), _fleet_share(demand).ravel()
     cost = np.broadcast_to(demand.unit_cost, (n_d, n_p)).ravel()
     useful = (mu > 0) & (wf > 0)
@@ -247,7 +248,7 @@ def _one_echelon(demand: Demand, weight: str, w: np.ndarray, tail: float) -> Cur
     pmf = stats.poisson.pmf(level, mu[item])
     dec = sf[item, level]
     rate = demand.rate_per_h.ravel()
-    region_stock = demand.region_stock_per_h.reshape(len(demand.regions), -1)
+    region_stock = demand.region_stock_per_h.reshape(len(demand.regions), n_d * n_p)
     stock_ok = np.concatenate([np.zeros((len(demand.regions), 1)), np.cumsum(region_stock[:, item] * pmf, axis=1)], axis=1)
 
     def run(start: float, inc: np.ndarray) -> np.ndarray:
@@ -272,17 +273,16 @@ def _one_echelon(demand: Demand, weight: str, w: np.ndarray, tail: float) -> Cur
 
 
 @dataclass(frozen=True)
-class _PartPlan:
-    """One plan of one part: central level, depot levels and its figures."""
+class _PartCurve:
+    """The efficient plans of one part (two echelons), cheapest first: figures per plan and its levels."""
 
-    central: int
-    depots: np.ndarray
-    cost: float
-    objective: float
-    ebo: float
-    fleet_ebo: float
-    fill_num: float  # Σ λ·fill
-    stock_ok: np.ndarray  # (regions,)
+    units: np.ndarray  # (H,) units bought (central + depots)
+    objective: np.ndarray  # (H,)
+    ebo: np.ndarray  # (H,)
+    fleet_ebo: np.ndarray  # (H,)
+    fill_num: np.ndarray  # (H,) Σ λ·fill
+    stock_ok: np.ndarray  # (R, H)
+    levels: np.ndarray  # (H, depots + 1): depot levels, then central's
 
 
 def _lower_hull(cost: np.ndarray, obj: np.ndarray) -> list[int]:
@@ -305,107 +305,109 @@ def _lower_hull(cost: np.ndarray, obj: np.ndarray) -> list[int]:
     return hull
 
 
-def _part_plans(demand: Demand, weight: str, w: np.ndarray, p: int, tail: float) -> list[_PartPlan]:
-    """The efficient plans of part ``p`` with a central echelon (METRIC), cheapest first."""
-    lam = demand.rate_per_h[:, p]
-    lam0, t0, c = float(lam.sum()), demand.central_lead_time_h, float(demand.unit_cost[p])
+def _sf(k: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """P(N > k) for N ~ Poisson(mu) (scipy.special: no per-call overhead of scipy.stats)."""
+    return special.pdtrc(k, mu)
+
+
+def _part_curve(demand: Demand, w: np.ndarray, p: int, tail: float) -> _PartCurve:
+    """Part ``p``'s efficient plans with a central echelon (METRIC): for each central level the depots'
+    greedy (exact: equal unit costs), the best plan per number of units, then their lower convex hull."""
+    lam, lead, via = demand.rate_per_h[:, p], demand.lead_time_h[:, p], demand.to_central[:, p]
+    n_d, n_r = len(lam), len(demand.regions)
+    lam0, t0 = float((lam * via).sum()), float(demand.central_lead_time_h[p])
     wp, share = w[:, p], _fleet_share(demand)[:, p]
-    n_d = len(lam)
+    region = demand.region_stock_per_h[:, :, p]  # (R, D)
     if lam0 <= 0 or not (wp > 0).any():
-        return [_part_plan(demand, p, 0, np.zeros(n_d, dtype=np.int64), c, wp, share)]
+        mu = lam * lead
+        return _PartCurve(
+            np.zeros(1), np.array([(wp * mu).sum()]), np.array([mu.sum()]), np.array([(share * mu).sum()]),
+            np.zeros(1), np.zeros((n_r, 1)), np.zeros((1, n_d + 1), dtype=np.int64),
+        )
     top0 = int(stats.poisson.isf(tail, lam0 * t0)) + 2
-    costs: list[float] = []
-    objs: list[float] = []
-    keys: list[tuple[int, np.ndarray, int, int]] = []  # (s0, greedy order of (depot, level) cells, cells per depot, units)
-    for s0 in range(top0):
-        delay = float(poisson_ebo(np.array(lam0 * t0), np.array(s0))) / lam0
-        mu = lam * (demand.lead_time_h + delay)
-        top = int(stats.poisson.isf(tail, mu.max())) + 2
-        sf = stats.poisson.sf(np.arange(top)[None, :], mu[:, None])
-        gain = np.where((sf > tail) & (wp[:, None] > 0), sf * wp[:, None], -1.0)
-        order = np.argsort(-gain, axis=None, kind="stable")[: int((gain > 0).sum())]
-        start = float((wp * mu).sum())
-        objective = np.concatenate([[start], start - np.cumsum(gain.ravel()[order])])
-        costs += list(c * (s0 + np.arange(len(objective))))
-        objs += list(objective)
-        keys += [(s0, order, top, k) for k in range(len(objective))]
-    plans = []
-    for i in _lower_hull(np.array(costs), np.array(objs)):
-        s0, order, top, k = keys[i]
-        depots = np.bincount(order[:k] // top, minlength=n_d).astype(np.int64)
-        plans.append(_part_plan(demand, p, s0, depots, c, wp, share))
-    return plans
-
-
-def _part_plan(demand: Demand, p: int, s0: int, depots: np.ndarray, c: float, wp: np.ndarray, share: np.ndarray) -> _PartPlan:
-    lam = demand.rate_per_h[:, p]
-    lam0, t0 = float(lam.sum()), demand.central_lead_time_h
-    delay = float(poisson_ebo(np.array(lam0 * t0), np.array(s0))) / lam0 if lam0 > 0 else 0.0
-    mu = lam * (demand.lead_time_h + delay)
-    ebo = poisson_ebo(mu, depots)
-    fill = stats.poisson.cdf(depots - 1, mu)
-    return _PartPlan(
-        central=s0,
-        depots=depots,
-        cost=c * (s0 + int(depots.sum())),
-        objective=float((wp * ebo).sum()),
-        ebo=float(ebo.sum()),
-        fleet_ebo=float((share * ebo).sum()),
-        fill_num=float((lam * fill).sum()),
-        stock_ok=(demand.region_stock_per_h[:, :, p] * fill[None, :]).sum(axis=1),
+    s0s = np.arange(top0)
+    delays = poisson_ebo(np.full(top0, lam0 * t0), s0s) / lam0
+    mu = lam[None, :] * (lead[None, :] + via[None, :] * delays[:, None])  # (S0, D); the largest at S0 = 0
+    top = int(stats.poisson.isf(tail, mu.max())) + 2
+    grid = np.arange(top, dtype=float)
+    sf = _sf(grid[None, None, :], mu[:, :, None])  # (S0, D, levels): the backorder decrease of the unit lifting s to s + 1
+    gain = np.where((sf > tail) & (wp[None, :, None] > 0), sf * wp[None, :, None], -1.0).reshape(top0, -1)
+    order = np.argsort(-gain, axis=1, kind="stable")  # per central level, the depots' greedy
+    valid = np.take_along_axis(gain, order, axis=1) > 0
+    depot = order // top
+    rows = s0s[:, None]
+    dec = np.where(valid, sf.reshape(top0, -1)[rows, order], 0.0)
+    objective = np.concatenate([(wp * mu).sum(axis=1)[:, None], (wp * mu).sum(axis=1)[:, None] - np.cumsum(wp[depot] * dec, axis=1)], axis=1)
+    objective[:, 1:][~valid] = np.inf  # units past the useful ones do not exist
+    cells = objective.shape[1]
+    best = np.full((top0, top0 + cells), np.inf)  # objective by central level and total units
+    best[rows, s0s[:, None] + np.arange(cells)[None, :]] = objective
+    which = best.argmin(axis=0)
+    hull = np.array(_lower_hull(np.arange(best.shape[1], dtype=float), best[which, np.arange(best.shape[1])]))
+    central = which[hull]
+    k = hull - central  # depot units of the greedy at that central level
+    levels = np.zeros((len(hull), n_d + 1), dtype=np.int64)
+    levels[:, n_d] = central
+    for h, (s0, kk) in enumerate(zip(central, k)):
+        levels[h, :n_d] = np.bincount(depot[s0, :kk], minlength=n_d)
+    mu_h, s_h = mu[central], levels[:, :n_d].astype(float)  # (H, D): the figures of the hull's plans, directly
+    ebo = poisson_ebo(mu_h, s_h)
+    fill = special.pdtr(s_h - 1, mu_h) * (s_h > 0)
+    return _PartCurve(
+        units=hull.astype(float),
+        objective=objective[central, k],
+        ebo=ebo.sum(axis=1),
+        fleet_ebo=(share * ebo).sum(axis=1),
+        fill_num=(lam * fill).sum(axis=1),
+        stock_ok=region @ fill.T,
+        levels=levels,
     )
 
 
 def _two_echelon(demand: Demand, weight: str, w: np.ndarray, tail: float) -> Curve:
-    n_d, n_p = demand.rate_per_h.shape
-    per_part = [_part_plans(demand, weight, w, p, tail) for p in range(n_p)]
-    moves: list[tuple[float, int, int]] = []  # (ratio, part, index of the plan the move reaches)
-    for p, plans in enumerate(per_part):
-        previous = math.inf
-        for i in range(1, len(plans)):
-            d_cost = plans[i].cost - plans[i - 1].cost
-            d_obj = plans[i - 1].objective - plans[i].objective
-            previous = min(previous, d_obj / d_cost if d_cost > 0 else math.inf)  # rounding must not reorder a part's moves
-            moves.append((previous, p, i))
-    moves.sort(key=lambda m: -m[0])  # stable: a part's moves keep their order (their ratios fall)
-    start = [plans[0] for plans in per_part]
-    rows = {
-        "investment": [sum(pl.cost for pl in start)],
-        "ebo": [sum(pl.ebo for pl in start)],
-        "objective": [sum(pl.objective for pl in start)],
-        "fleet_ebo": [sum(pl.fleet_ebo for pl in start)],
-        "fill": [sum(pl.fill_num for pl in start)],
-    }
-    ok = [sum((pl.stock_ok for pl in start), np.zeros(len(demand.regions)))]
-    steps, locs, parts, lvls = [], [], [], []
-    for k, (_, p, i) in enumerate(moves, start=1):
-        old, new = per_part[p][i - 1], per_part[p][i]
-        rows["investment"].append(rows["investment"][-1] + new.cost - old.cost)
-        rows["ebo"].append(rows["ebo"][-1] + new.ebo - old.ebo)
-        rows["objective"].append(rows["objective"][-1] + new.objective - old.objective)
-        rows["fleet_ebo"].append(rows["fleet_ebo"][-1] + new.fleet_ebo - old.fleet_ebo)
-        rows["fill"].append(rows["fill"][-1] + new.fill_num - old.fill_num)
-        ok.append(ok[-1] + new.stock_ok - old.stock_ok)
-        changed = [(n_d, new.central)] if new.central != old.central else []
-        changed += [(int(j), int(new.depots[j])) for j in np.flatnonzero(new.depots != old.depots)]
-        for loc, level in changed:
-            steps.append(k)
-            locs.append(loc)
-            parts.append(p)
-            lvls.append(level)
+    n_p = len(demand.parts)
+    curves = [_part_curve(demand, w, p, tail) for p in range(n_p)]
+    c = demand.unit_cost
+    ratio = []
+    for p, pc in enumerate(curves):
+        gain = -np.diff(pc.objective) / (np.diff(pc.units) * c[p]) if c[p] > 0 else np.full(len(pc.units) - 1, np.inf)
+        ratio.append(np.minimum.accumulate(gain))  # rounding must not reorder a part's moves
+    order = np.argsort(-np.concatenate(ratio), kind="stable")  # stable: a part's moves keep their order
+    step_of = np.empty(len(order), dtype=np.int64)
+    step_of[order] = np.arange(1, len(order) + 1)
+
+    def run(attr: str) -> np.ndarray:
+        start = sum(float(getattr(pc, attr)[0]) for pc in curves)
+        inc = np.concatenate([np.diff(getattr(pc, attr)) for pc in curves])[order]
+        return np.concatenate([[start], start + np.cumsum(inc)])
+
+    cost = np.concatenate([np.diff(pc.units) * c[p] for p, pc in enumerate(curves)])[order]
+    ok0 = sum((pc.stock_ok[:, 0] for pc in curves), np.zeros(len(demand.regions)))
+    ok_inc = np.concatenate([np.diff(pc.stock_ok, axis=1) for pc in curves], axis=1)[:, order]
+    stock_ok = np.concatenate([ok0[:, None], ok0[:, None] + np.cumsum(ok_inc, axis=1)], axis=1)
+    first, steps, locs, parts, lvls = 0, [], [], [], []
+    for p, pc in enumerate(curves):
+        move, loc = np.nonzero(pc.levels[1:] != pc.levels[:-1])
+        steps.append(step_of[first + move])
+        locs.append(loc)
+        parts.append(np.full(len(move), p))
+        lvls.append(pc.levels[1:][move, loc])
+        first += len(pc.units) - 1
+    st = np.concatenate(steps) if steps else np.zeros(0, dtype=np.int64)
+    by_step = np.argsort(st, kind="stable")
     total_rate = demand.rate_per_h.sum()
-    fill = np.array(rows["fill"])
+    fill = run("fill_num")
     return Curve(
         demand=demand,
         weight=weight,
-        investment=np.array(rows["investment"]),
-        ebo_total=np.maximum(np.array(rows["ebo"]), 0.0),
-        objective=np.maximum(np.array(rows["objective"]), 0.0),
+        investment=np.concatenate([[0.0], np.cumsum(cost)]),
+        ebo_total=np.maximum(run("ebo"), 0.0),
+        objective=np.maximum(run("objective"), 0.0),
         fill_rate=fill / total_rate if total_rate > 0 else np.ones_like(fill),
-        availability=np.asarray(_availability(demand, np.maximum(np.array(rows["fleet_ebo"]), 0.0))),
-        within=_within(demand, np.array(ok).T),
-        change_step=np.array(steps, dtype=np.int64),
-        change_location=np.array(locs, dtype=np.int64),
-        change_part=np.array(parts, dtype=np.int64),
-        change_level=np.array(lvls, dtype=np.int64),
+        availability=np.asarray(_availability(demand, np.maximum(run("fleet_ebo"), 0.0))),
+        within=_within(demand, stock_ok),
+        change_step=st[by_step].astype(np.int64),
+        change_location=np.concatenate(locs)[by_step].astype(np.int64),
+        change_part=np.concatenate(parts)[by_step].astype(np.int64),
+        change_level=np.concatenate(lvls)[by_step].astype(np.int64),
     )
