@@ -185,7 +185,8 @@ def kpi_bars(arms: Sequence[Arm], kpis: Sequence[str] = BAR_KPIS) -> Figure:
         means = np.array([s.mean for s in stats])
         hws = np.array([s.half_width if math.isfinite(s.half_width) else 0.0 for s in stats])
         others = [j for j, a in enumerate(arms) if kpi == "maker_profit" and seller(a.scenario) != "maker"]
-        ax.set_title(meta.label + ("\n(hatched: another seller's profit, not the maker's)" if others else ""))
+        whose = " or ".join(sorted({seller(arms[j].scenario) for j in others}))
+        ax.set_title(meta.label + (f"\n(hatched: the {whose}'s profit, not the maker's)" if others else ""))
         ticks = [_short(a.label) + (f"\n({seller(a.scenario)}'s)" if j in others else "") for j, a in enumerate(arms)]
         ax.set_xticks(x, ticks, rotation=20 if len(arms) > 3 else 0, ha="right" if len(arms) > 3 else "center")
         ax.grid(axis="x", visible=False)
