@@ -40,7 +40,7 @@ def main(args: argparse.Namespace) -> int:
     if len(set(names)) != len(names):
         raise UsageError(f"scenario names must differ: {', '.join(names)}")
     out = Path(args.out) if args.out else DEFAULT_OUT
-    results = run_scenarios_years(scenarios, args.jobs)
+    results = run_scenarios_years(scenarios, args.jobs, args.scheduler, False if args.quiet else None)
     files: dict[str, str | bytes] = dict(year_files(scenarios, results))
     lines = verdict_lines(scenarios, results)
     if not args.no_figures:

@@ -336,25 +336,35 @@ def run_chunk(sc: Scenario, replications: Sequence[int]) -> list[list[YearRow]]:
 __all__ = ["Customer", "REPLICATION_SPAN", "YEAR_COLUMNS", "YearRow", "run_chunk", "run_years", "year_replication"]
 
 
-def run_scenarios_years(scenarios: Sequence[Scenario], jobs: int = 1) -> list[list[list[YearRow]]]:
+def run_scenarios_years(
+    scenarios: Sequence[Scenario], jobs: int = 1, scheduler: str | None = None, show_progress: bool | None = False
+) -> list[list[list[YearRow]]]:
     """Every replication of every multi-year scenario: ``[scenario][replication][year]``.
 
     Replication ``r`` of every scenario uses the same streams (common random numbers); with
-    ``jobs > 1`` replications run in worker processes, with identical results.
+    ``jobs > 1`` (or a Dask ``scheduler``) replications run in workers, with identical results.
+    ``show_progress``: the progress line of :func:`sim.runner.executing` (None: on a terminal).
     """
-    from sim.runner import executor_for
+    from concurrent.futures import as_completed
 
+    from sim.runner import executing
+
+    total = sum(sc.replications for sc in scenarios)
     out: list[list[list[YearRow]]] = []
-    with executor_for(jobs) as ex:
+    with executing(total, "years", jobs, scheduler, show_progress) as (ex, _workers, tick):
         for sc in scenarios:
             reps = list(range(sc.replications))
             if ex is None:
-                out.append(run_chunk(sc, reps))
+                rows = []
+                for r in reps:
+                    rows.append(run_years(sc, r))
+                    tick(1)
+                out.append(rows)
                 continue
-            chunks = [reps[i::jobs] for i in range(jobs)]
-            futures = [ex.submit(run_chunk, sc, chunk) for chunk in chunks if chunk]
+            futures = {ex.submit(run_chunk, sc, [r]): r for r in reps}
             by_rep: dict[int, list[YearRow]] = {}
-            for chunk, fut in zip([c for c in chunks if c], futures):
-                by_rep.update(zip(chunk, fut.result()))
+            for fut in as_completed(futures):
+                (by_rep[futures[fut]],) = fut.result()
+                tick(1)
             out.append([by_rep[r] for r in reps])
     return out
