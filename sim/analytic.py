@@ -693,12 +693,10 @@ def _notes(
     if net.machines:
         notes.append("fleet failures are taken as Poisson (many machines; a down machine cannot fail): "
                      "'exact' means exact for Poisson demand")
-    if lateral_depots and loss_model:
-        notes.append(f"lateral transshipments between {len(lateral_depots)} depots: approximated (independent "
-                     "stock-outs, lent units added to the lender's demand by fixed point); those depots are approximate")
-    elif lateral_depots:
-        notes.append(f"lateral transshipments between {len(lateral_depots)} depots are not in METRIC (backorder model): "
-                     "those depots' figures are approximate")
+    if lateral_depots:
+        notes.append(f"lateral transshipments between {len(lateral_depots)} depots are not in METRIC: approximated "
+                     "(lent units added to the lender's demand by fixed point; a group of depots that lend to each "
+                     "other runs out together: pooled); those depots' figures are approximate")
     if net.policy.emergency and not net.central.infinite and any(net.central.base_stock):
         notes.append("emergency shipments from a central warehouse with stock are not in METRIC: depot backorders "
                      "are an upper bound when central has stock (approximate)")
