@@ -57,6 +57,7 @@ def diagnose(scenario: Scenario, network: Network | None = None) -> list[Diagnos
     out += _beyond_promise(scenario, net, travel)
     out += _null_island(scenario, net)
     out += _short_stock(scenario, net, rates)
+    out += _repair_load(scenario, net, rates)
     return out
 
 
@@ -206,6 +207,37 @@ def _technician_load(net: Network, rates: Rates) -> list[Diagnostic]:
             f"bound and many stay open at the horizon{wait}"
         )
         out.append(Diagnostic("technician-load", f"depot {d.name}", msg))
+    return out
+
+
+def _repair_load(scenario: Scenario, net: Network, rates: Rates) -> list[Diagnostic]:
+    """Repair shops with finite servers whose offered load (carcasses × mean repair ÷ servers) is at least one (R)."""
+    _, _, demand = rates
+    fleet = dict(demand)  # counter sales are never repaired
+    for st in net.streams:
+        fleet[(st.depot, st.part)] -= st.rate_per_h
+    depot_work = [0.0] * len(net.depots)  # Σ carcasses per hour × mean repair hours
+    central_work = 0.0
+    for (j, k), rate in fleet.items():
+        part = net.parts[k]
+        if not part.repairable or rate <= 0:
+            continue
+        if part.depot_repair_time is not None:
+            depot_work[j] += rate * part.depot_repair_share * part.depot_repair_time.mean
+        if part.central_repair_time is not None:
+            central_work += rate * (1.0 - part.depot_repair_share) * (1.0 - part.condemnation_share) * part.central_repair_time.mean
+    shops = [(f"depot {d.name}", d.repair_servers, depot_work[j]) for j, d in enumerate(net.depots)]
+    shops.append((f"central warehouse {scenario.central.name}", net.central.repair_servers, central_work))
+    out = []
+    for where, servers, work in shops:
+        if servers is None or work / servers < 1.0:
+            continue
+        msg = (
+            f"offered repair load {_num(work / servers, 2)} (repair-hours per hour {_num(work, 2)} ÷ {servers} repair "
+            f"server{'s' if servers != 1 else ''}) ≥ 1: the repair queue grows without bound and repaired units never "
+            "catch up with failures"
+        )
+        out.append(Diagnostic("repair-load", where, msg))
     return out
 
 

@@ -20,6 +20,7 @@ from builders import kpis
 
 from sim.build import build
 from sim.cli import main
+from sim.diagnostics import diagnose
 from sim.engine.model import Replication
 from sim.engine.outcome import Outcome
 from sim.kpis import evaluate
@@ -367,3 +368,19 @@ def test_an_emergency_carcass_goes_to_central_even_when_depots_repair_everything
     assert used > 50 and o.source_count("emergency") == used  # no depot stock: every unit came from central
     assert (o.depot_repairs, o.central_repairs, o.condemned_units) == ((0,), (used,), (0,))
     assert o.central_repair_busy_h == pytest.approx(10.0 * used, rel=0.01)  # the last repairs may run past the end
+
+
+def test_validate_warns_of_an_overloaded_repair_shop(capsys) -> None:
+    """Carcasses × mean repair ÷ servers ≥ 1 at a shop with finite servers: a warning naming the shop."""
+    repair = {"depot_share": 0.5, "depot_repair_time_h": det(30), "central_repair_time_h": det(50)}
+    sc = fleet(0.05, 2, repair, det(72), horizon_h=1000.0, warmup_h=0.0, repair_servers=1,
+               central={"repair_servers": 2})
+    warnings = [str(d) for d in diagnose(sc)]
+    # depot: 0.05/h × 0.5 × 30 h = 0.75 < 1 server; central: 0.05 × 0.5 × 50 = 1.25 < 2 servers: quiet
+    assert not [w for w in warnings if "repair load" in w]
+    heavy = fleet(0.1, 2, repair, det(72), horizon_h=1000.0, warmup_h=0.0, repair_servers=1,
+                  central={"repair_servers": 2})
+    warnings = [str(d) for d in diagnose(heavy)]
+    # depot: 0.1 × 0.5 × 30 = 1.5 ≥ 1; central: 0.1 × 0.5 × 50 = 2.5 ÷ 2 = 1.25 ≥ 1
+    loads = [w for w in warnings if "offered repair load" in w]
+    assert len(loads) == 2 and "depot D" in loads[0] and "1.50" in loads[0] and "1.25" in loads[1], loads
