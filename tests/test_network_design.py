@@ -25,7 +25,7 @@ from sim.optimize.network import (
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
-from sim.theory import palm
+from sim.theory import palm, queue_wait
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example.yaml"
@@ -141,7 +141,8 @@ def test_palm_in_the_cost_model_is_palm() -> None:
 
 
 def test_cost_model_by_hand_for_one_site_and_one_depot() -> None:
-    # deep stock (fill ≈ 1): every failure costs (max(part, technician) + repair) × downtime cost
+    # deep stock (fill ≈ 1): every failure costs (max(part, technician) + technician queue + repair) × downtime cost,
+    # the queue an M/M/c one (Erlang C) of the site's visits, each busy for the drive there and back and the repair
     sc = candidates(n_depots=1, n_sites=1, seed=5)
     sc = sc.model_copy(update={"depots": [sc.depots[0].model_copy(update={"base_stock": {"jaw": 30, "drive": 30}})]})
     travel = places(sc)
@@ -149,9 +150,14 @@ def test_cost_model_by_hand_for_one_site_and_one_depot() -> None:
     site, depot = sc.sites[0], sc.depots[0]
     n = site.machines["M"]
     part_h, tech_h = travel.part_h(depot.name, site.name), travel.technician_h(depot.name, site.name)
-    arrive = max(part_h, tech_h)
     rates = {"jaw": n * 8760 / 2000, "drive": n * 8760 / 6000, "adjust": n * 8760 / 3000}
-    restore = {"jaw": arrive + 2, "drive": arrive + 3, "adjust": tech_h + 1}
+    repair = {"jaw": 2, "drive": 3, "adjust": 1}
+    visits_per_h = sum(rates.values()) / 8760
+    busy_h = sum(rates[c] * (2 * tech_h + repair[c]) for c in rates) / 8760 / visits_per_h
+    queue = queue_wait(visits_per_h, busy_h, depot.technicians)
+    assert 0 < queue < 1  # a light load: a short wait
+    arrive = max(part_h, tech_h) + queue  # with_part: the technician waits, then travels to meet the part
+    restore = {"jaw": arrive + 2, "drive": arrive + 3, "adjust": tech_h + queue + 1}
     downtime = sum(rates[c] * restore[c] for c in rates) * site.downtime_cost_per_h
     spoiled = sum(rates[c] for c in rates if restore[c] > 6) * 20000  # site 0 is perishable after 6 h
     assert model.customer_loss[0, 0] == pytest.approx(downtime + spoiled, rel=1e-9)
@@ -179,11 +185,18 @@ def test_open_depots_number_opens_the_best_not_the_first(tmp_path: Path) -> None
     net = build(sc)
     chosen = design(sc, places(sc), 1, "total_cost")
     assert [d.name for d in net.depots] == list(chosen.open) != ["Lhasa"]
-    # the built network carries the design's assignment, and the design beats every other single depot
+    # the built network carries the design's assignment, and it beats every other single depot by the figures
+    # (fill rates and technician queue at the depot's own load: every site goes to the one depot)
     assert {s.name: net.depots[s.depot].name for s in net.sites} == chosen.assignment
-    for other in ("Lhasa", "Hangzhou", "Shanghai"):
-        e = evaluate_open(sc, places(sc), [other], "total_cost")
-        assert chosen.figures.cost_per_year <= e.cost_per_year + 1e-6
+    costs = {name: evaluate_open(sc, places(sc), [name], "total_cost").cost_per_year for name in ("Lhasa", "Hangzhou", "Shanghai")}
+    assert chosen.figures.cost_per_year == pytest.approx(min(costs.values()), rel=1e-12)
+    assert costs["Lhasa"] > 2 * min(costs.values())
+    # the linear model without the queue would have opened Shanghai, further from most sites: a technician's longer
+    # drives there and back make a longer queue (one technician each)
+    index = {d.name: j for j, d in enumerate(sc.depots)}
+    alone = {name: [index[name]] * len(sc.sites) for name in costs}
+    linear = {n: cost_model(sc, places(sc), a, queueing=False).evaluate([a[0]], "total_cost", a).cost_per_year for n, a in alone.items()}
+    assert min(linear, key=linear.__getitem__) == "Shanghai" and chosen.open == ("Hangzhou",)
     two = build(load_scenario(f, ["open_depots=2"]))
     assert [d.name for d in two.depots] == ["Hangzhou", "Shanghai"]
 
@@ -245,7 +258,7 @@ def test_optimize_network_writes_a_network_that_runs(tmp_path: Path, capsys: pyt
     assert float(verified[1]["minus_best_ci_low"]) > 0 and float(verified[0]["minus_best"]) == 0
     # --depots 1: the best single depot is chosen and written
     assert run_network(network_args(depots=1, out=str(tmp_path / "one"))) == 0
-    assert load_scenario(tmp_path / "one" / "network.yaml").open_depots == ["Shanghai"]
+    assert load_scenario(tmp_path / "one" / "network.yaml").open_depots == ["Hangzhou"]
 
 
 def test_optimize_network_refuses_bad_options(tmp_path: Path) -> None:

@@ -39,11 +39,12 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from sim.distributions import sampler
 from sim.scenario.schema import Scenario
+from sim.theory import queue_wait
 
 HOURS_PER_YEAR = 8760.0
 Objective = Literal["total_cost", "maker_profit"]
 OBJECTIVES: tuple[str, ...] = ("total_cost", "maker_profit")
-MAX_ROUNDS = 6  # fill-rate iterations; the open set usually repeats after two or three
+MAX_ROUNDS = 6  # solves per sequence; the network usually repeats after two to four
 
 
 class DesignError(ValueError):
@@ -58,6 +59,29 @@ class Places(Protocol):
     def part_h(self, a: str, b: str) -> float: ...
 
     def technician_h(self, a: str, b: str) -> float: ...
+
+
+class _Remembered:
+    """A :class:`Places` that computes each leg once (the design asks for the same legs every round)."""
+
+    def __init__(self, places: Places) -> None:
+        self.places = places
+        self.memo: dict[tuple[str, str, str], float] = {}
+
+    def _get(self, kind: str, a: str, b: str) -> float:
+        key = (kind, a, b)
+        if key not in self.memo:
+            self.memo[key] = float(getattr(self.places, kind)(a, b))
+        return self.memo[key]
+
+    def distance_km(self, a: str, b: str) -> float:
+        return self._get("distance_km", a, b)
+
+    def part_h(self, a: str, b: str) -> float:
+        return self._get("part_h", a, b)
+
+    def technician_h(self, a: str, b: str) -> float:
+        return self._get("technician_h", a, b)
 
 
 @dataclass(frozen=True)
@@ -95,9 +119,11 @@ class CostModel:
                 best[i] = d
         return best
 
-    def evaluate(self, open_set: Sequence[int], objective: Objective) -> "Evaluation":
-        """The figures of one open set with its best assignment."""
-        a = self.assign(open_set, objective)
+    def evaluate(
+        self, open_set: Sequence[int], objective: Objective, assignment: Sequence[int] | np.ndarray | None = None
+    ) -> "Evaluation":
+        """The figures of one open set with its best assignment (or the one given)."""
+        a = self.assign(open_set, objective) if assignment is None else np.asarray(assignment, dtype=int)
         rows = np.arange(len(self.sites))
         fixed = float(self.depot_cost[list(open_set)].sum())
         maker = fixed + float(self.maker_cost[rows, a].sum())
@@ -173,103 +199,79 @@ def _nearest(sc: Scenario, places: Places, open_set: Sequence[int]) -> np.ndarra
     return out
 
 
-def cost_model(sc: Scenario, places: Places, demand_from: Sequence[int] | np.ndarray | None = None) -> CostModel:
-    """The linear model of ``sc`` with each depot's part demand taken from ``demand_from``.
+@dataclass(frozen=True)
+class _Fixed:
+    """What the cost model needs that no assignment changes: failure classes, travel, prices, constants."""
 
-    ``demand_from`` is a depot index per site (an assignment; default: nearest of all
-    candidates) or an (I, J) bool matrix, True where site i's demand loads depot j. A
-    depot's fill rate for site i counts the demand of the sites that load it, plus i's own
-    demand when i is not among them (the demand it would have if it served i).
-    """
+    cls_site: np.ndarray  # (C,) per failure class (a component at a site): the site
+    cls_rate: np.ndarray  # (C,) failures per year
+    cls_part: np.ndarray  # (C,) part index, -1 without a part
+    cls_repair_h: np.ndarray  # (C,) mean repair time
+    part_rate: np.ndarray  # (I, K) failures per year needing each part
+    stream_rate: np.ndarray  # (J, K) demand streams per year
+    lead_h: np.ndarray  # (J,) mean replenishment lead time
+    stock: np.ndarray  # (J, K) base stock
+    dist_km: np.ndarray  # (I, J)
+    part_h: np.ndarray  # (I, J)
+    tech_h: np.ndarray  # (I, J)
+    em_km: np.ndarray  # (I,) central to site
+    downtime_per_h: np.ndarray  # (I,)
+    promise_h: np.ndarray  # (I,) inf without promise
+    penalty_per_h: np.ndarray  # (I,)
+    perish_h: np.ndarray  # (I,) inf when nothing perishes
+    perish_loss: np.ndarray  # (I,)
+    depot_cost: np.ndarray  # (J,)
+    maker_constant: float
+    customer_constant: float
+    allowed: np.ndarray  # (I, J)
+    preferred: tuple[int, ...]
+    forced: tuple[bool, ...]
+
+
+def _fixed(sc: Scenario, places: Places) -> _Fixed:
+    """The assignment-free inputs of :func:`cost_model`."""
     J, I, K = len(sc.depots), len(sc.sites), len(sc.parts)
     part_index = {p.name: k for k, p in enumerate(sc.parts)}
     depot_index = {d.name: j for j, d in enumerate(sc.depots)}
     models = {m.name: m for m in sc.machine_models}
     plans = {p.name: p for p in sc.service_plans}
-    mult = sc.pricing.part_price_multiplier
-    price = np.array([p.price * mult for p in sc.parts])
+    regions = {r.name: r for r in sc.regions}
+    price = np.array([p.price * sc.pricing.part_price_multiplier for p in sc.parts])
     unit_cost = np.array([p.unit_cost for p in sc.parts])
-    source = np.asarray(demand_from if demand_from is not None else _nearest(sc, places, range(J)))
-    counted = source.astype(bool) if source.ndim == 2 else source[:, None] == np.arange(J)[None, :]  # (I, J)
+    holding_rate = np.array([p.holding_rate_per_year for p in sc.parts])
 
-    # failure classes per site: (rate per year, part index or -1, repair mean h)
-    classes: list[list[tuple[float, int, float]]] = []
-    part_rate = np.zeros((I, K))  # failures per year needing each part
+    classes: list[tuple[int, float, int, float]] = []  # (site, rate per year, part or -1, repair mean h)
+    part_rate = np.zeros((I, K))
     for i, s in enumerate(sc.sites):
         factor = plans[s.service_plan].time_to_failure_factor if s.service_plan else 1.0
-        rows = []
         for model_name, count in s.machines.items():
             for c in models[model_name].components:
-                rate = count * HOURS_PER_YEAR / _mean(c.time_to_failure_h, factor) if count else 0.0
+                if not count:
+                    continue
+                rate = count * HOURS_PER_YEAR / _mean(c.time_to_failure_h, factor)
                 k = part_index[c.part] if c.part is not None else -1
-                rows.append((rate, k, _mean(c.repair_time_h)))
+                classes.append((i, rate, k, _mean(c.repair_time_h)))
                 if k >= 0:
                     part_rate[i, k] += rate
-        classes.append(rows)
     stream_rate = np.zeros((J, K))
     for ds in sc.demand_streams:
         stream_rate[depot_index[ds.depot], part_index[ds.part]] += ds.rate_per_h * HOURS_PER_YEAR
-
-    # fill rate and conditional wait of depot j for site i, part k (I, J, K)
-    demand = stream_rate + counted.T.astype(float) @ part_rate  # (J, K) per year
-    lam = demand[None, :, :] + np.where(counted[:, :, None], 0.0, part_rate[:, None, :])  # per year
-    lead_h = np.array([_mean(d.replenishment_lead_time_h or sc.central.transport_lead_time_h) for d in sc.depots])
-    stock = np.array([[d.base_stock.get(p.name, 0) for p in sc.parts] for d in sc.depots], dtype=int)
-    fill, ebo = _poisson_fill_ebo(lam * lead_h[None, :, None] / HOURS_PER_YEAR, stock[None, :, :])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wait_h = np.where(lam > 0, ebo / (lam / HOURS_PER_YEAR), 0.0)  # mean wait of a demand (Little)
-        wait_out_h = np.where(fill < 1.0, wait_h / (1.0 - fill), 0.0)  # mean wait of a demand that waits
-
-    dist = np.array([[places.distance_km(d.name, s.name) for d in sc.depots] for s in sc.sites]).reshape(I, J)
-    part_h = np.array([[places.part_h(d.name, s.name) for d in sc.depots] for s in sc.sites]).reshape(I, J)
-    tech_h = np.array([[places.technician_h(d.name, s.name) for d in sc.depots] for s in sc.sites]).reshape(I, J)
-    em = sc.dispatch.emergency
-    em_h = _mean(em.lead_time_h)
-    fr = sc.freight
-    regions = {r.name: r for r in sc.regions}
-
-    maker = np.zeros((I, J))
-    penalty = np.zeros((I, J))
-    loss = np.zeros((I, J))
-    restore = np.zeros((I, J))
     fails = np.zeros(I)
+    for i, rate, _, _ in classes:
+        fails[i] += rate
+
+    def matrix(leg: str) -> np.ndarray:
+        get = getattr(places, leg)
+        return np.array([[get(d.name, s.name) for d in sc.depots] for s in sc.sites], dtype=float).reshape(I, J)
+
+    promise, penalty = np.full(I, np.inf), np.zeros(I)
     for i, s in enumerate(sc.sites):
         region = regions.get(s.region) if s.region else None
-        promise = s.promise_h if s.promise_h is not None else (region.promise_h if region else None)
-        pen = s.late_penalty_per_h if s.late_penalty_per_h is not None else (region.late_penalty_per_h if region else 0.0)
-        em_km = places.distance_km(sc.central.name, s.name) if em.enabled else 0.0
-        for rate, k, repair_h in classes[i]:
-            if rate == 0:
-                continue
-            t = tech_h[i]
-            if k < 0:
-                branches = [(np.ones(J), t + repair_h)]
-                freight = np.zeros(J)
-            else:
-                f = fill[i, :, k]
-                arrive_in = np.maximum(part_h[i], t)
-                arrive_out = np.maximum(em_h, t) if em.enabled else np.maximum(part_h[i] + wait_out_h[i, :, k], t)
-                branches = [(f, arrive_in + repair_h), (1.0 - f, arrive_out + repair_h)]
-                if em.enabled:
-                    freight = f * fr.normal_cost_per_km * dist[i] + (1.0 - f) * (
-                        em.cost_per_shipment + fr.emergency_cost_per_km * em_km
-                    )
-                else:
-                    freight = fr.normal_cost_per_km * dist[i]
-            freight = freight + fr.technician_cost_per_km * 2.0 * dist[i]
-            mean_r = sum(p * r for p, r in branches)
-            late = sum(p * np.maximum(r - promise, 0.0) for p, r in branches) if promise is not None else np.zeros(J)
-            spoiled = sum(p * (r > s.perishable.threshold_h) for p, r in branches) if s.perishable else np.zeros(J)
-            loss_per_failure = mean_r * s.downtime_cost_per_h + spoiled * (s.perishable.loss if s.perishable else 0.0)
-            maker[i] += rate * (freight + late * pen)
-            penalty[i] += rate * late * pen
-            loss[i] += rate * loss_per_failure
-            restore[i] += rate * mean_r
-            fails[i] += rate
-        if fails[i] > 0:
-            restore[i] /= fails[i]
-
-    holding = (stock * unit_cost[None, :] * np.array([p.holding_rate_per_year for p in sc.parts])[None, :]).sum(axis=1)
+        p = s.promise_h if s.promise_h is not None else (region.promise_h if region else None)
+        promise[i] = p if p is not None else np.inf
+        penalty[i] = s.late_penalty_per_h if s.late_penalty_per_h is not None else (region.late_penalty_per_h if region else 0.0)
+    stock = np.array([[d.base_stock.get(p.name, 0) for p in sc.parts] for d in sc.depots], dtype=int).reshape(J, K)
+    holding = (stock * (unit_cost * holding_rate)[None, :]).sum(axis=1)
     depot_cost = np.array([d.fixed_cost_per_year + d.technicians * d.technician_cost_per_year for d in sc.depots]) + holding
 
     # what no design changes: machines, parts, fees, counter sales; parts bought, replenishment, central holding
@@ -277,44 +279,173 @@ def cost_model(sc: Scenario, places: Places, demand_from: Sequence[int] | np.nda
     mmult = sc.pricing.machine_price_multiplier
     for i, s in enumerate(sc.sites):
         plan = plans[s.service_plan] if s.service_plan else None
-        n = sum(s.machines.values())
         for model_name, count in s.machines.items():
             m = models[model_name]
             machines_price += count * m.price * mmult / m.life_years
             machines_cost += count * m.cost_to_make / m.life_years
         if plan is not None:
-            contracts += n * plan.fee_per_machine_year
+            contracts += sum(s.machines.values()) * plan.fee_per_machine_year
             visits += fails[i] * plan.fee_per_visit
         if plan is None or not plan.parts_included:
             parts_paid += float(part_rate[i] @ price)
     units = part_rate.sum(axis=0) + stream_rate.sum(axis=0)
-    counter = float(stream_rate.sum(axis=0) @ price)
     central_stock = np.array([(sc.central.base_stock or {}).get(p.name, 0) for p in sc.parts])
-    central_holding = float((central_stock * unit_cost * np.array([p.holding_rate_per_year for p in sc.parts])).sum())
     customer_constant = machines_price + parts_paid + visits + contracts
     maker_constant = (
-        customer_constant + counter - machines_cost - float(units @ unit_cost)
-        - float(units.sum()) * fr.replenishment_cost_per_unit - central_holding
+        customer_constant + float(stream_rate.sum(axis=0) @ price) - machines_cost - float(units @ unit_cost)
+        - float(units.sum()) * sc.freight.replenishment_cost_per_unit - float((central_stock * unit_cost * holding_rate).sum())
+    )
+    em = sc.dispatch.emergency.enabled
+    cls = np.array(classes, dtype=float).reshape(len(classes), 4)
+    return _Fixed(
+        cls_site=cls[:, 0].astype(int),
+        cls_rate=cls[:, 1],
+        cls_part=cls[:, 2].astype(int),
+        cls_repair_h=cls[:, 3],
+        part_rate=part_rate,
+        stream_rate=stream_rate,
+        lead_h=np.array([_mean(d.replenishment_lead_time_h or sc.central.transport_lead_time_h) for d in sc.depots]),
+        stock=stock,
+        dist_km=matrix("distance_km"),
+        part_h=matrix("part_h"),
+        tech_h=matrix("technician_h"),
+        em_km=np.array([places.distance_km(sc.central.name, s.name) if em else 0.0 for s in sc.sites]),
+        downtime_per_h=np.array([s.downtime_cost_per_h for s in sc.sites], dtype=float),
+        promise_h=promise,
+        penalty_per_h=penalty,
+        perish_h=np.array([s.perishable.threshold_h if s.perishable else np.inf for s in sc.sites], dtype=float),
+        perish_loss=np.array([s.perishable.loss if s.perishable else 0.0 for s in sc.sites], dtype=float),
+        depot_cost=depot_cost,
+        maker_constant=float(maker_constant),
+        customer_constant=float(customer_constant),
+        allowed=np.array([[d.technicians > 0 for d in sc.depots]] * I, dtype=bool).reshape(I, J),
+        preferred=tuple(depot_index.get(s.depot, -1) if s.depot is not None else -1 for s in sc.sites),
+        forced=tuple(any(ds.depot == d.name for ds in sc.demand_streams) for d in sc.depots),
     )
 
-    allowed = np.array([[d.technicians > 0 for d in sc.depots]] * I, dtype=bool).reshape(I, J)
-    preferred = tuple(depot_index.get(s.depot, -1) if s.depot is not None else -1 for s in sc.sites)
-    forced = tuple(any(ds.depot == d.name for ds in sc.demand_streams) for d in sc.depots)
+
+def cost_model(
+    sc: Scenario,
+    places: Places,
+    demand_from: Sequence[int] | np.ndarray | None = None,
+    queue_from: Sequence[int] | np.ndarray | None = None,
+    queueing: bool = True,
+    fixed: _Fixed | None = None,
+) -> CostModel:
+    """The linear model of ``sc`` with each depot's part demand taken from ``demand_from``.
+
+    ``demand_from`` is a depot index per site (an assignment; default: nearest of all
+    candidates) or an (I, J) bool matrix, True where site i's demand loads depot j. A
+    depot's fill rate for site i counts the demand of the sites that load it, plus i's own
+    demand when i is not among them (the demand it would have if it served i). The
+    technicians' queue (``queueing``) is loaded likewise from the assignment ``queue_from``
+    (default: as the parts). ``fixed``: :func:`_fixed` of the same scenario, computed once.
+    """
+    J, I = len(sc.depots), len(sc.sites)
+    fx = fixed if fixed is not None else _fixed(sc, places)
+    source = np.asarray(demand_from if demand_from is not None else _nearest(sc, places, range(J)))
+    counted = source.astype(bool) if source.ndim == 2 else source[:, None] == np.arange(J)[None, :]  # (I, J)
+
+    # fill rate and conditional wait of depot j for site i, part k (I, J, K)
+    demand = fx.stream_rate + counted.T.astype(float) @ fx.part_rate  # (J, K) per year
+    lam = demand[None, :, :] + np.where(counted[:, :, None], 0.0, fx.part_rate[:, None, :])  # per year
+    fill, ebo = _poisson_fill_ebo(lam * fx.lead_h[None, :, None] / HOURS_PER_YEAR, fx.stock[None, :, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wait_h = np.where(lam > 0, ebo / (lam / HOURS_PER_YEAR), 0.0)  # mean wait of a demand (Little)
+        wait_out_h = np.where(fill < 1.0, wait_h / (1.0 - fill), 0.0)  # mean wait of a demand that waits
+
+    queue_load = counted if queue_from is None else np.asarray(queue_from)[:, None] == np.arange(J)[None, :]
+    queue_h = _technician_wait_h(sc, fx, queue_load) if queueing else np.zeros((I, J))  # (I, J)
+
+    # per failure class c (a component at a site) and depot j: the restore time in stock and out of stock
+    site, rate, k, repair = fx.cls_site, fx.cls_rate[:, None], fx.cls_part, fx.cls_repair_h[:, None]
+    has_part = (k >= 0)[:, None]
+    kk = np.maximum(k, 0)
+    # the technician's queue: on_failure, a technician is requested at the failure (its travel starts after
+    # the wait, the part travels meanwhile); with_part, when it must leave to meet the part
+    on_failure = sc.dispatch.technician_dispatch == "on_failure"
+    t = fx.tech_h[site] + (queue_h[site] if on_failure else 0.0)
+    after = 0.0 if on_failure else queue_h[site]
+    f = np.where(has_part, fill[site, :, kk], 1.0)
+    p_h = fx.part_h[site]
+    em = sc.dispatch.emergency
+    arrive_in = np.where(has_part, np.maximum(p_h, t), t)
+    if em.enabled:
+        arrive_out = np.maximum(_mean(em.lead_time_h), t)
+    else:
+        arrive_out = np.maximum(p_h + wait_out_h[site, :, kk], t)
+    r_in, r_out = arrive_in + after + repair, arrive_out + after + repair
+    mean_r = f * r_in + (1.0 - f) * r_out
+    promise = fx.promise_h[site][:, None]
+    with np.errstate(invalid="ignore"):  # inf - inf where a site has no promise
+        late = f * np.maximum(np.nan_to_num(r_in - promise, nan=0.0, neginf=0.0), 0.0) + (1.0 - f) * np.maximum(
+            np.nan_to_num(r_out - promise, nan=0.0, neginf=0.0), 0.0
+        )
+    thr = fx.perish_h[site][:, None]
+    spoiled = f * (r_in > thr) + (1.0 - f) * (r_out > thr)
+    fr = sc.freight
+    dist = fx.dist_km[site]
+    if em.enabled:
+        part_freight = f * fr.normal_cost_per_km * dist + (1.0 - f) * (
+            em.cost_per_shipment + fr.emergency_cost_per_km * fx.em_km[site][:, None]
+        )
+    else:
+        part_freight = fr.normal_cost_per_km * dist
+    freight = np.where(has_part, part_freight, 0.0) + fr.technician_cost_per_km * 2.0 * dist
+    pen = fx.penalty_per_h[site][:, None]
+    per_class_loss = rate * (mean_r * fx.downtime_per_h[site][:, None] + spoiled * fx.perish_loss[site][:, None])
+
+    def by_site(x: np.ndarray) -> np.ndarray:
+        out = np.zeros((I, J))
+        np.add.at(out, site, x)
+        return out
+
+    fails = np.bincount(site, weights=fx.cls_rate, minlength=I).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        restore = np.where(fails[:, None] > 0, by_site(rate * mean_r) / fails[:, None], 0.0)
     return CostModel(
         depots=tuple(d.name for d in sc.depots),
         sites=tuple(s.name for s in sc.sites),
-        depot_cost=depot_cost,
-        maker_cost=maker,
-        penalty=penalty,
-        customer_loss=loss,
+        depot_cost=fx.depot_cost,
+        maker_cost=by_site(rate * (freight + late * pen)),
+        penalty=by_site(rate * late * pen),
+        customer_loss=by_site(per_class_loss),
         restore_h=restore,
         failures_per_year=fails,
-        allowed=allowed,
-        preferred=preferred,
-        forced=forced,
-        maker_constant=float(maker_constant),
-        customer_constant=float(customer_constant),
+        allowed=fx.allowed,
+        preferred=fx.preferred,
+        forced=fx.forced,
+        maker_constant=fx.maker_constant,
+        customer_constant=fx.customer_constant,
     )
+
+
+def _technician_wait_h(sc: Scenario, fx: _Fixed, load: np.ndarray) -> np.ndarray:
+    """(I, J): the mean wait for a free technician at depot j when it serves site i (M/M/c, Erlang C).
+
+    A visit keeps a technician busy for the drive there and back and the repair. Depot j's
+    load is that of the sites ``load`` puts at it, plus site i's own when i is not among
+    them. A wait longer than half the statistics window (an overloaded depot: offered load ≥
+    its technicians) is cut to half the window, the mean wait of a queue that grows from
+    empty over the window at the most.
+    """
+    I, J = fx.tech_h.shape
+    rate = np.bincount(fx.cls_site, weights=fx.cls_rate, minlength=I) / HOURS_PER_YEAR  # visits per hour per site
+    repair = np.bincount(fx.cls_site, weights=fx.cls_rate * fx.cls_repair_h, minlength=I) / HOURS_PER_YEAR
+    busy = 2.0 * fx.tech_h * rate[:, None] + repair[:, None]  # technician-hours per hour (Erlangs) per site and depot
+    load_rate = load.T.astype(float) @ rate  # (J,)
+    load_busy = (load * busy).sum(axis=0)  # (J,)
+    cap = sc.window_h / 2.0
+    out = np.zeros((I, J))
+    for j, d in enumerate(sc.depots):
+        if d.technicians < 1:
+            continue
+        lam = load_rate[j] + np.where(load[:, j], 0.0, rate)
+        erlangs = load_busy[j] + np.where(load[:, j], 0.0, busy[:, j])
+        for i in range(I):
+            if lam[i] > 0:
+                out[i, j] = min(queue_wait(float(lam[i]), float(erlangs[i] / lam[i]), d.technicians), cap)
+    return out
 
 
 # ----------------------------------------------------------------------------- solvers
@@ -413,25 +544,35 @@ def design(sc: Scenario, places: Places, n_open: int | None, objective: Objectiv
 def _design(sc: Scenario, places: Places, n_open: int | None, objective: Objective) -> Design:
     """The best network of ``n_open`` depots (any number when None) for ``objective``.
 
-    Iterates the fill rates: each round rebuilds the cost model with every depot's demand
-    from the previous round's assignment (a closed depot: the sites it would take if it
-    joined) and solves it exactly; stops when an open set repeats. The result is the best
-    of the rounds' open sets, each evaluated with its own assignment's fill rates.
+    Two sequences of exact solves, both starting without technician queueing and with
+    fill rates at the nearest-depot loads. Each next round rebuilds the costs from the
+    previous round's assignment (parts: a closed depot counts the sites it would take if it
+    joined) and solves again, until a network (open set and assignment) repeats; the
+    second sequence also adds the technicians' queue (Erlang C at each open depot's load, a
+    closed depot's at the one site's own load). The result is the network, of all rounds,
+    that is best by its own figures (fill rates and queues at its own assignment).
     """
     J = len(sc.depots)
-    demand_from: np.ndarray = _nearest(sc, places, range(J))
-    seen: dict[tuple[int, ...], Evaluation] = {}
+    places = _Remembered(places)
+    fx = _fixed(sc, places)
     best: Evaluation | None = None
     rounds = 0
-    for rounds in range(1, MAX_ROUNDS + 1):
-        sol = solve(cost_model(sc, places, demand_from), objective, n_open)
-        if sol.open in seen:
-            break
-        own = cost_model(sc, places, sol.assignment).evaluate(sol.open, objective)  # its own fill rates
-        seen[sol.open] = own
-        if best is None or own.cost_per_year < best.cost_per_year:
-            best = own
-        demand_from = _joined(sc, places, sol)
+    for queueing in (False, True):
+        demand_from: np.ndarray = _nearest(sc, places, range(J))
+        queue_from: np.ndarray | None = None
+        seen: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
+        for _ in range(MAX_ROUNDS):
+            rounds += 1
+            model = cost_model(sc, places, demand_from, queue_from, queueing=queue_from is not None, fixed=fx)
+            sol = solve(model, objective, n_open)
+            if (sol.open, sol.assignment) in seen:
+                break
+            seen.add((sol.open, sol.assignment))
+            own = cost_model(sc, places, sol.assignment, sol.assignment, fixed=fx).evaluate(sol.open, objective, sol.assignment)
+            if best is None or own.cost_per_year < best.cost_per_year:
+                best = own
+            demand_from = _joined(sc, places, sol)
+            queue_from = np.array(sol.assignment, dtype=int) if queueing else None
     assert best is not None
     names = tuple(sc.depots[j].name for j in best.open)
     assignment = {s.name: sc.depots[j].name for s, j in zip(sc.sites, best.assignment)}
@@ -456,8 +597,8 @@ def _joined(sc: Scenario, places: Places, sol: Evaluation) -> np.ndarray:
 
 
 def evaluate_open(sc: Scenario, places: Places, open_names: Sequence[str], objective: Objective) -> Evaluation:
-    """The figures of a given open set (an explicit list), with the nearest-depot assignment's fill rates."""
+    """The figures of a given open set (an explicit list) with the nearest-depot assignment, as ``build`` makes it."""
     index = {d.name: j for j, d in enumerate(sc.depots)}
     open_set = sorted(index[n] for n in open_names)
     nearest = _nearest(sc, places, open_set)
-    return cost_model(sc, places, nearest).evaluate(open_set, objective)
+    return cost_model(sc, places, nearest).evaluate(open_set, objective, nearest)
