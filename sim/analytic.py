@@ -97,6 +97,19 @@ class FleetFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class SiteFigures:
+    """One customer site's figures (approximate, as the fleet's)."""
+
+    site: str
+    depot: str
+    machines: int
+    failures_per_h: float
+    restore_time_mean_h: float
+    availability: float
+    downtime_cost_per_year: float
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
     """The closed-form evaluation of a network by one method."""
 
@@ -106,6 +119,7 @@ class Analysis:
     fleet: FleetFigures
     loads: tuple[ShopLoad, ...]
     notes: tuple[str, ...]  # what the formulas leave out for this network
+    sites: tuple[SiteFigures, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +219,8 @@ def analyse(net: Network, method: Method = "vari-metric") -> Analysis:
     fleet = _fleet_figures(net, prices, groups, availability, restore, rows, rates, stock, site_rate)
     loads = _loads(net, tech_loads, fleet_rate, mixes)
     notes = _notes(net, loss_model, lateral_depots, stream_rate, loads, mixes)
-    return Analysis(method, "loss" if loss_model else "backorder", tuple(rows), fleet, loads, notes)
+    sites = _site_figures(net, prices, groups, availability, restore)
+    return Analysis(method, "loss" if loss_model else "backorder", tuple(rows), fleet, loads, notes, sites)
 
 
 def _lateral_depots(net: Network) -> set[int]:
@@ -595,6 +610,31 @@ def _restore_times(
         else:  # the queue wait runs while the part travels
             out.append([max(arrival, site.technician_time_h + w) + c.repair_time.mean for arrival, c in zip(row, comps)])
     return out, loads
+
+
+def _site_figures(
+    net: Network, prices: PriceList, groups: _Groups, availability: list[float], restore: list[list[float]]
+) -> tuple[SiteFigures, ...]:
+    """Per site: failures per hour, failure-weighted mean restore time, availability, downtime cost per year."""
+    n = len(net.sites)
+    failures, restore_sum, up = [0.0] * n, [0.0] * n, [0.0] * n
+    for (s_i, _), count, comps, a, rs in zip(groups.keys, groups.count, groups.components, availability, restore):
+        for c, restore_h in zip(comps, rs):
+            f = count * a / c.time_to_failure.mean
+            failures[s_i] += f
+            restore_sum[s_i] += f * restore_h
+        up[s_i] += count * a
+    out = []
+    for i, site in enumerate(net.sites):
+        machines = site.machines
+        a = up[i] / machines if machines else math.nan
+        down_h = (machines - up[i]) * HOURS_PER_YEAR
+        out.append(SiteFigures(
+            site.name, net.depots[site.depot].name, machines, failures[i],
+            restore_sum[i] / failures[i] if failures[i] else math.nan, a,
+            down_h * prices.site_downtime_cost_per_h[i],
+        ))
+    return tuple(out)
 
 
 def _fleet_figures(

@@ -209,6 +209,12 @@ def test_example_scenario_is_fast_and_flags_what_is_left_out() -> None:
     assert any("lateral" in n for n in a.notes)
     assert not any(r.exact for r in a.rows)  # laterals are possible between the two depots
     assert 0.9 < a.fleet.availability < 1.0 and a.fleet.restore_time_mean_h > 0
+    # the per-site figures add up to the fleet's
+    assert [x.site for x in a.sites] == [s.name for s in net.sites]
+    assert sum(x.downtime_cost_per_year for x in a.sites) == pytest.approx(a.fleet.downtime_cost_per_year, rel=1e-12)
+    assert sum(x.failures_per_h for x in a.sites) == pytest.approx(a.fleet.failures_per_h, rel=1e-12)
+    restore = sum(x.failures_per_h * x.restore_time_mean_h for x in a.sites) / a.fleet.failures_per_h
+    assert restore == pytest.approx(a.fleet.restore_time_mean_h, rel=1e-12)
 
 
 def _yaml(path: Path) -> Any:
@@ -237,6 +243,9 @@ def test_cli_writes_analytic_csv(tmp_path: Path, capsys: pytest.CaptureFixture[s
     for r in rows:
         assert 0.0 <= float(r["fill_rate"]) <= 1.0 and int(r["base_stock"]) >= 0
     assert (out / "analytic_fleet.csv").is_file()
+    with open(out / "analytic_sites.csv", newline="") as f:
+        sites = list(csv.DictReader(f))
+    assert len(sites) == 2 * 8 and {r["depot"] for r in sites} == {"Hangzhou", "Shanghai"}
 
 
 def test_cli_central_rows_and_set(tmp_path: Path) -> None:

@@ -2,8 +2,8 @@
 
 Prints the fleet figures of both methods, then the table per location and part (which
 figures are exact and which approximate, and what the formulas leave out), and with
-``--out DIR`` writes ``DIR/analytic.csv`` (one row per method x location x part) and
-``DIR/analytic_fleet.csv``. See docs/analytic.md.
+``--out DIR`` writes ``DIR/analytic.csv`` (one row per method x location x part),
+``DIR/analytic_fleet.csv`` and ``DIR/analytic_sites.csv``. See docs/analytic.md.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
         help="override a field, e.g. depots[*].base_stock.sealing_jaw=3 (repeatable)",
     )
-    p.add_argument("--out", default=None, help="folder for analytic.csv and analytic_fleet.csv (default: print only)")
+    p.add_argument("--out", default=None, help="folder for analytic.csv, analytic_fleet.csv, analytic_sites.csv (default: print only)")
 
 
 def analyses(net: Network) -> list[Analysis]:
@@ -78,6 +78,19 @@ FLEET = (
     ("inventory_investment", "Inventory investment (base stock)", "money", 1.0),
     ("holding_cost_per_year", "Holding cost per year", "money", 1.0),
 )
+
+
+def sites_csv(results: Sequence[Analysis]) -> str:
+    """Per method and customer site: failures per year, restore time, availability, downtime cost per year."""
+    rows = [
+        [a.method, x.site, x.depot, x.machines, fmt(x.failures_per_h * HOURS_PER_YEAR), fmt(x.restore_time_mean_h),
+         fmt(x.availability), fmt(x.downtime_cost_per_year)]
+        for a in results
+        for x in a.sites
+    ]
+    header = ["method", "site", "depot", "machines", "failures_per_year", "restore_time_mean_h", "availability",
+              "downtime_cost_per_year"]
+    return csv_text(header, rows)
 
 
 def fleet_csv(results: Sequence[Analysis]) -> str:
@@ -133,7 +146,12 @@ def main(args: argparse.Namespace) -> int:
     print(report(net, results, scenario.currency))
     if args.out:
         out = Path(args.out)
-        write_folder(out, {"analytic.csv": analytic_csv(results), "analytic_fleet.csv": fleet_csv(results)}, command=NAME)
+        files = {
+            "analytic.csv": analytic_csv(results),
+            "analytic_fleet.csv": fleet_csv(results),
+            "analytic_sites.csv": sites_csv(results),
+        }
+        write_folder(out, files, command=NAME)
         print(f"\nresults written to {out}/")
     return 0
 
