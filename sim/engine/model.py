@@ -459,7 +459,7 @@ class Replication:
         """A carcass reaches the central repair shop (an emergency's carcass without a central
         repair time, possible when depot_share = 1, takes the depot repair time)."""
         spec = self.net.parts[part]
-        dist = spec.central_repair_time or spec.depot_repair_time
+        dist = spec.central_repair_time if spec.central_repair_time is not None else spec.depot_repair_time
         repair_h = dist.sample(self._lane(f"repair-central/{spec.name}/time"))  # type: ignore[union-attr]
         self.central_shop.submit(part, repair_h, self.env.now)
 
