@@ -13,14 +13,14 @@ problem, solved exactly with ``scipy.optimize.milp`` (HiGHS):
                x_id ≥ y_d (a site's own ``depot`` serves it when open),
                y_j = 1 for depots with demand streams,  Σ_j y_j = N (for "the best N").
 
-The fill rate of a depot depends on the demand it gets, i.e. on the assignment; to keep
-the model linear it is evaluated at an assignment fixed beforehand, and the design is
-iterated: solve, recompute every depot's demand from the solution (a closed depot gets
-the demand it would draw if it joined), solve again, until the open set repeats.
-Approximations (docs/network-design.md): lateral transshipments and technician queueing
-are ignored, a stock-out at the assigned depot waits for an emergency shipment (or for
-the depot's backorder when emergencies are off), the central warehouse is treated as
-never short, failures are counted as if machines never stopped, repair times by their means.
+The fill rate of a depot and its technicians' queue depend on the load it gets, i.e. on
+the assignment; to keep the model linear they are evaluated at an assignment fixed
+beforehand, and the design is iterated: solve, recompute every depot's load from the
+solution, solve again, until the network repeats (:func:`design`). Approximations
+(docs/network-design.md): lateral transshipments are ignored, a stock-out at the assigned
+depot waits for an emergency shipment (or for the depot's backorder when emergencies are
+off), the technicians' queue is M/M/c, the central warehouse is treated as never short,
+failures are counted as if machines never stopped, repair times by their means.
 
 The cost model reads the scenario and a :class:`Places` (the build's travel rule); it does
 not import :mod:`sim.build`, which calls it to resolve ``open_depots: N``.
