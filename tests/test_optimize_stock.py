@@ -273,3 +273,10 @@ def test_two_echelon_scenario_gets_central_stock_in_optimized_yaml(tmp_path: Pat
         n * cost[p] for p, n in sc.central.base_stock.items()
     )
     assert invested <= 40000
+
+
+def test_same_inputs_give_byte_identical_files(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert main(["optimize", str(EXAMPLE), "--target", "within_promise[Zhejiang]=0.6", "--out", str(tmp_path / name), "-q"]) == 0
+    for f in ("curve.csv", "curve.png", "optimized.yaml", "plan.csv", "summary.json"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f

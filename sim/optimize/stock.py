@@ -173,7 +173,8 @@ def _fleet_share(demand: Demand) -> np.ndarray:
 def poisson_ebo(mu: np.ndarray, s: np.ndarray) -> np.ndarray:
     """E[(N − s)+] for N ~ Poisson(mu): mu·P(N ≥ s) − s·P(N > s)."""
     mu, s = np.asarray(mu, dtype=float), np.asarray(s, dtype=float)
-    return np.maximum(mu * stats.poisson.sf(s - 1, mu) - s * stats.poisson.sf(s, mu), 0.0)
+    at_least = np.where(s > 0, special.pdtrc(np.maximum(s - 1, 0), mu), 1.0)  # P(N >= s); 1 for s = 0
+    return np.maximum(mu * at_least - s * _sf(s, mu), 0.0)
 
 
 def central_delay_h(demand: Demand, central: np.ndarray) -> np.ndarray:
