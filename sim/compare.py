@@ -331,6 +331,7 @@ class BreakEven:
     low: float
     high: float
     current: float
+    above: bool  # True: the winner is the cheaper one above the break-even, False: below it
 
 
 def fieller(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> tuple[float, float, float]:
@@ -381,13 +382,13 @@ def break_evens(comparison: Comparison) -> list[BreakEven]:
     down = np.concatenate([w.column("customer_downtime_h"), o.column("customer_downtime_h")])
     current = float(cost.sum() / down.sum()) if down.sum() > 0 else math.nan
     if np.all(np.isfinite(rest)) and np.all(np.isfinite(hours)) and hours.mean() != 0:
-        out.append(BreakEven("downtime", r.winner, other, *fieller(rest, hours), current))
+        out.append(BreakEven("downtime", r.winner, other, *fieller(rest, hours), current, bool(hours.mean() > 0)))
     # price: other − winner at multiplier m is (tc_o − tc_w + mc_w) − m · mc_w / m_w
     m_w = comparison.alternatives[r.winner].result.scenario.pricing.machine_price_multiplier
     mc_w = w.column("customer_machine_cost")
     if np.all(np.isfinite(mc_w)) and mc_w.mean() > 0:
         base = o.column("customer_total_cost") - w.column("customer_total_cost") + mc_w
-        out.append(BreakEven("price", r.winner, other, *fieller(base, -mc_w / m_w), m_w))
+        out.append(BreakEven("price", r.winner, other, *fieller(base, -mc_w / m_w), m_w, False))
     return out
 
 
@@ -399,11 +400,16 @@ def break_even_text(b: BreakEven, comparison: Comparison) -> str:
     if b.lever == "downtime":
         def val(x: float) -> str:
             return f"{x:,.0f}" if math.isfinite(x) else ("−∞" if x < 0 else "∞")
-        if not math.isfinite(b.value) or b.value <= 0:
-            return f"{win} costs the customer less than {oth} at any downtime cost per machine-hour."
         ci = f"95% interval {val(b.low)} to {val(b.high)}" if math.isfinite(b.low) else "the interval is unbounded: more replications are needed"
+        if not math.isfinite(b.value) or b.value <= 0:
+            if b.above:
+                sure = "" if math.isfinite(b.high) and b.high <= 0 else f" (break-even below zero; {ci})"
+                return f"{win} costs the customer less than {oth} at any downtime cost per machine-hour{sure}."
+            return (f"At no downtime cost per machine-hour, the same at every site, is {win} cheaper for the customer "
+                    f"than {oth} ({ci}): its lead comes from which sites lose most per hour.")
         now = f"; these two scenarios average {cur} {b.current:,.0f} per machine-hour down" if math.isfinite(b.current) else ""
-        return (f"{win} is cheaper for the customer than {oth} when downtime costs more than "
+        side = "more" if b.above else "less"
+        return (f"{win} is cheaper for the customer than {oth} when downtime costs {side} than "
                 f"{cur} {val(b.value)} per machine-hour, the same at every site ({ci}){now}.")
     def mul(x: float) -> str:
         return f"×{x:.2f}" if math.isfinite(x) else ("−∞" if x < 0 else "∞")

@@ -275,7 +275,7 @@ def test_break_even_of_downtime_cost_is_where_the_customer_costs_cross(tmp_path:
     """The compare's break-even c*: rerun with every site's downtime cost at c* and the customer costs are equal."""
     import numpy as np
 
-    from sim.compare import break_evens, compare, fieller
+    from sim.compare import break_even_text, break_evens, compare, fieller
     from sim.runner import run_scenarios
     from sim.scenario.loader import load_scenario
     from sim.stats import paired_difference
@@ -284,7 +284,8 @@ def test_break_even_of_downtime_cost_is_where_the_customer_costs_cross(tmp_path:
     c = compare(run_scenarios([load_scenario(f, SHORT) for f in files], 4, 5), files)
     down = next(b for b in break_evens(c) if b.lever == "downtime")
     # delta_sparse spoils more goods: the dense network is cheaper even at no downtime cost
-    assert (down.winner, down.other) == (1, 0) and down.value < 0
+    assert (down.winner, down.other) == (1, 0) and down.value < 0 and down.above
+    assert break_even_text(down, c).endswith("at any downtime cost per machine-hour.") or "break-even below zero" in break_even_text(down, c)
     # the Fieller interval's ends are where the paired difference's 95% CI just touches zero
     rng = np.random.default_rng(3)
     a, b = rng.normal(-50, 20, 8), rng.normal(0.1, 0.02, 8)
@@ -298,7 +299,8 @@ def test_break_even_of_downtime_cost_is_where_the_customer_costs_cross(tmp_path:
     plain = [load_scenario(f, SHORT + nop) for f in files]
     c = compare(run_scenarios(plain, 4, 5), files)
     down = next(b for b in break_evens(c) if b.lever == "downtime")
-    assert down.value > 0 and down.low < down.value < down.high
+    assert down.value > 0 and down.low < down.value < down.high and down.above
+    assert "when downtime costs more than CNY" in break_even_text(down, c)
     at = [load_scenario(f, SHORT + nop + [f"sites[*].downtime_cost_per_h={down.value!r}"]) for f in files]
     r = run_scenarios(at, 4, 5)
     gap = paired_difference(r[1].column("customer_total_cost"), r[0].column("customer_total_cost"))
