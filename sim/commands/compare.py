@@ -109,10 +109,12 @@ def output_files(
     }
     from sim import maps  # matplotlib only when results are written
 
+    map_figures = []
     for alt in comparison.alternatives:
         out[f"scenarios/{alt.folder}/replications.csv"] = replications_csv(alt.result)
         out[f"scenarios/{alt.folder}/scenario.yaml"] = resolved_yaml(alt.result.scenario)
-        out[f"scenarios/{alt.folder}/map.png"] = maps.map_png(alt.result, alt.label)  # P: sim.maps
+        png = out[f"scenarios/{alt.folder}/map.png"] = maps.map_png(alt.result, alt.label)  # P: sim.maps
+        map_figures.append(Figure(f"map-{alt.folder}", f"Map of {alt.label}", png, maps.CAPTION))
     out.update(place_files([(alt.label, alt.result) for alt in comparison.alternatives]))  # per place, all scenarios
     rendered = figures(comparison)
     for fig, data in rendered:
@@ -148,7 +150,7 @@ def output_files(
         provenance[f"scenario {alt.label}"] = f"{alt.file} (resolved: scenarios/{alt.folder}/scenario.yaml; sha256 {h[:16]}…)"
     if overrides:
         provenance["overrides (--set)"] = "; ".join(overrides)
-    out["report.html"] = compare_report(comparison, words, kpis, [f for f, _ in rendered], provenance)
+    out["report.html"] = compare_report(comparison, words, kpis, [f for f, _ in rendered], provenance, maps=map_figures)
     out["manifest.json"] = dumps_json(man)
     return out
 
