@@ -268,12 +268,17 @@ def rival_cost_per_machine_year(
 
 
 def place_costs(outcome: Outcome, prices: PriceList) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Per site the ``downtime`` flow of :func:`price`, and per depot its ``depots`` plus ``technicians`` flows
-    (P, sim.places: the per-place CSVs); each adds up over places to the flows' amounts."""
+    """Per site the ``downtime`` flow of :func:`price`, and per depot its ``depots``, ``technicians``,
+    ``freight_normal`` and ``freight_lateral`` flows (the parts it ships) (P, sim.places: the per-place
+    CSVs); each adds up over places to the flows' amounts."""
     o, p = outcome, prices
     years = o.window_h / HOURS_PER_YEAR
     downtime = tuple(map(_mul, o.site_downtime_h, p.site_downtime_cost_per_h))
     depots = tuple(
-        years * (fixed + n * per) for fixed, n, per in zip(p.depot_fixed_cost_per_year, o.depot_technicians, p.depot_technician_cost_per_year)
+        years * (fixed + n * per) + normal_km * p.freight_normal_per_km + lateral_km * p.freight_lateral_per_km
+        for fixed, n, per, normal_km, lateral_km in zip(
+            p.depot_fixed_cost_per_year, o.depot_technicians, p.depot_technician_cost_per_year,
+            o.depot_normal_km, o.depot_lateral_km,
+        )
     )
     return downtime, depots

@@ -56,7 +56,10 @@ def test_places_add_up_to_the_fleet_totals(replication: int) -> None:
     ledger = price(o, prices)
     downtime, depots = place_costs(o, prices)
     assert sum(downtime) == pytest.approx(ledger.amount("downtime"), rel=1e-12)
-    assert sum(depots) == pytest.approx(ledger.amount("depots", "technicians"), rel=1e-12)
+    assert sum(o.depot_normal_km) == pytest.approx(o.normal_shipment_km, rel=1e-12)
+    assert sum(o.depot_lateral_km) == pytest.approx(o.lateral_shipment_km, rel=1e-12) and o.lateral_shipment_km > 0
+    flows = ("depots", "technicians", "freight_normal", "freight_lateral")
+    assert sum(depots) == pytest.approx(ledger.amount(*flows), rel=1e-12) and ledger.amount("freight_lateral") > 0
     assert sum(site_customer_costs(o, prices)) == pytest.approx(-ledger.net(CUSTOMERS), rel=1e-9)
 
 

@@ -330,6 +330,7 @@ class Replication:
                     tally.part_source[part * N_SOURCES + LATERAL] += 1
                     tally.depot_lateral_sent[lane.depot] += 1
                     tally.lateral_km += lane.distance_km
+                    tally.depot_freight_km[lane.depot * 2 + 1] += lane.distance_km
                     self._allocated(job, lane.depot, now, now + lane.time_h)
                     return
         if net.policy.emergency and job is not None and site is not None:
@@ -377,6 +378,8 @@ class Replication:
             )
             if job.machine >= 0:
                 self.dispatched[job.machine] = (now, depot)
+        if job.site >= 0 and depot >= 0 and job.source != LATERAL:  # a normal shipment from the depot
+            self.tally.depot_freight_km[depot * 2] += self.net.sites[job.site].part_distance_km
         if self.check:
             self._check()
         if job.machine >= 0:
@@ -678,6 +681,8 @@ class Replication:
         return dict(
             depot_demands_by_source=tuple(tuple(t.depot_source[d * n : d * n + n]) for d in range(len(self.pools))),
             depot_lateral_sent=tuple(t.depot_lateral_sent),
+            depot_normal_km=tuple(t.depot_freight_km[0::2]),
+            depot_lateral_km=tuple(t.depot_freight_km[1::2]),
             depot_stock_on_hand_unit_h=tuple(a[0] for a in areas),
             depot_stock_backorder_unit_h=tuple(a[2] for a in areas),
             depot_technician_busy_h=tuple(p.area_busy for p in self.pools),

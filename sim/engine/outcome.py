@@ -64,6 +64,8 @@ class Outcome:
     # --- per place (P: sim.places reads these for depots.csv, sites.csv, regions.csv, parts.csv)
     depot_demands_by_source: tuple[tuple[int, ...], ...] = ()  # [depot][source]: demands at the assigned depot
     depot_lateral_sent: tuple[int, ...] = ()  # [depot]: lateral transshipments it sent to other depots' sites
+    depot_normal_km: tuple[float, ...] = ()  # [depot]: km of the parts it shipped to its own sites
+    depot_lateral_km: tuple[float, ...] = ()  # [depot]: km of the lateral transshipments it sent
     depot_stock_on_hand_unit_h: tuple[float, ...] = ()  # [depot]: unit-hours on its shelves, all parts
     depot_stock_backorder_unit_h: tuple[float, ...] = ()  # [depot]: demand-hours waiting there, all parts
     depot_technician_busy_h: tuple[float, ...] = ()  # [depot]

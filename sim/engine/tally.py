@@ -81,6 +81,7 @@ class Tally:
         # per place (sim.places): a few list increments per event
         "depot_source",
         "depot_lateral_sent",
+        "depot_freight_km",
         "site_failures",
         "site_restored",
         "site_restore_sum",
@@ -119,6 +120,7 @@ class Tally:
         n_sources = N_SOURCES
         self.depot_source = [0] * (n_depots * n_sources)  # [depot * 5 + source]: demands at the assigned depot
         self.depot_lateral_sent = [0] * n_depots  # lateral transshipments a depot sent
+        self.depot_freight_km = [0.0] * (2 * n_depots)  # [depot * 2]: normal shipments' km, [depot * 2 + 1]: lateral
         self.site_failures = [0] * n_sites
         self.site_restored = [0] * n_sites
         self.site_restore_sum = [0.0] * n_sites
