@@ -94,6 +94,10 @@ def _assignment(sc: Scenario, e: Evaluation) -> dict[str, str]:
     return {s.name: sc.depots[j].name for s, j in zip(sc.sites, e.assignment)}
 
 
+def _depots(n: int) -> str:
+    return f"{n} depot" if n == 1 else f"{n} depots"
+
+
 def _short(names: Sequence[str]) -> str:
     return ", ".join(names) if len(names) <= 4 else ", ".join(names[:3]) + f", … (+{len(names) - 3})"
 
@@ -111,12 +115,11 @@ def network_table(rows: list[tuple[str, Evaluation, tuple[str, ...]]], chosen: s
 
 def network_csv(rows: list[tuple[str, Evaluation, tuple[str, ...]]], chosen: str, objective: Objective) -> str:
     """``network.csv``: one row per number of depots (and the file's own network), analytic figures per year."""
-    header = ["n_open", "label", "chosen", "objective", "objective_value", "total_cost_per_year", "maker_profit_per_year",
+    header = ["n_open", "label", "chosen", "objective", "objective_value", "maker_profit_per_year",
               "customer_cost_per_year", "customer_loss_per_year", "restore_time_mean_h", "method", "open_depots"]
     body = [
-        [len(e.open), label, label == chosen, objective, objective_value(e, objective), e.cost_per_year if objective == "total_cost" else "",
-         e.maker_profit_per_year, e.customer_cost_per_year, e.customer_loss_per_year, e.restore_h_mean,
-         "analytic (closed forms, Palm)", ";".join(names)]
+        [len(e.open), label, label == chosen, objective, objective_value(e, objective), e.maker_profit_per_year, e.customer_cost_per_year, e.customer_loss_per_year, e.restore_h_mean,
+         "analytic (Palm fill rates, Erlang C technician queue)", ";".join(names)]
         for label, e, names in rows
     ]
     return csv_text(header, body)
@@ -247,10 +250,10 @@ def run_network(args: argparse.Namespace) -> int:
 
     goal = "least total cost (maker's network cost + customers' downtime and spoiled goods)" if objective == "total_cost" \
         else "most maker profit"
-    scope = f"the best {args.depots} depots" if args.depots is not None else "the best number of depots"
+    scope = f"the best {_depots(args.depots)}" if args.depots is not None else "the best number of depots"
     print(f"{given.name}: {scope} of {n_depots} candidates for {goal}; analytic figures per year in {sc.currency}")
     print(network_table(rows, chosen_label, objective))
-    print(f"chosen: {', '.join(chosen.open)} ({len(chosen.open)} depots)")
+    print(f"chosen: {', '.join(chosen.open)} ({_depots(len(chosen.open))})")
     print_warnings([(network_scenario(sc, chosen, chosen.assignment), "chosen network")])  # e.g. technician load ≥ 1
 
     header = (

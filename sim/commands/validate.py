@@ -44,7 +44,9 @@ def _check(path: str, overrides: list[str]) -> tuple[str, Scenario | None]:
     if sc is None:
         return "ok (base file: its fields are valid; run a file that extends it)", None
     machines = sum(sum(s.machines.values()) for s in sc.sites)
-    return f"ok ({sc.name}: {len(sc.sites)} sites, {machines} machines, {len(sc.depots)} depots)", sc
+    chosen = sc.open_depots  # a list of names, or the best N (docs/network-design.md)
+    opened = "" if chosen is None else f", {len(chosen)} open" if isinstance(chosen, list) else f", the best {chosen} open"
+    return f"ok ({sc.name}: {len(sc.sites)} sites, {machines} machines, {len(sc.depots)} depots{opened})", sc
 
 
 def main(args: argparse.Namespace) -> int:
