@@ -91,12 +91,15 @@ def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_cli_writes_files(swept: Path) -> None:
     names = {p.name for p in swept.iterdir()}
-    assert names == {"sweep.csv", "sweep_replications.csv", "break_even.csv", "sweep.json", "sweep.png", "sweep.svg", "report.html", "manifest.json", "sim-files.json"}
+    places = {"depots.csv", "sites.csv", "regions.csv", "parts.csv", "assignment.csv"}  # per place and point (docs/outputs.md)
+    assert names == {"sweep.csv", "sweep_replications.csv", "break_even.csv", "sweep.json", "sweep.png", "sweep.svg", "report.html", "manifest.json", "sim-files.json", *places}
     rows = _read_csv(swept / "sweep.csv")
     assert len(rows) == 2 * len(VALUES) * 2  # files × values × default KPIs
     assert {r["kpi"] for r in rows} == {"customer_total_cost", "maker_profit"}
     reps = _read_csv(swept / "sweep_replications.csv")
     assert len(reps) == 2 * len(VALUES) * N
+    points = {r["scenario"] for r in _read_csv(swept / "sites.csv")}  # every file at every value
+    assert len(points) == 2 * len(VALUES) and all(f" {PARAM}=" in p for p in points)
     # the summary rows are the means of the per-replication rows
     for r in rows:
         vals = [float(x[r["kpi"]]) for x in reps if x["scenario"] == r["scenario"] and x["value"] == r["value"]]

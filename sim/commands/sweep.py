@@ -26,7 +26,7 @@ from sim.commands.common import (
 )
 from sim.compare import labels_for, manifest, spread, unit_of
 from sim.kpis import describe
-from sim.output import COMPLETE, dumps_json, now_utc, write_folder
+from sim.output import COMPLETE, dumps_json, now_utc, place_files, write_folder
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import SET, load_scenario, scenario_hash
 from sim.scenario.schema import Scenario
@@ -232,6 +232,11 @@ def output_files(
         "sweep.png": fig["png"],
         "sweep.svg": fig["svg"],
     }
+    # P: per depot, site, region and part at every point ("LABEL PARAM=VALUE" in the scenario column)
+    files |= place_files([
+        (f"{lab} {sweep.param}={text}", result)
+        for lab, row in zip(sweep.labels, sweep.results) for text, result in zip(sweep.texts, row)
+    ])
     if sweep.baseline is not None:
         base = baseline_figure(sweep, found)
         files |= {"baseline_differences.csv": baseline_csv(sweep), "baseline.png": base["png"], "baseline.svg": base["svg"]}
