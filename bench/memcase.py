@@ -64,7 +64,7 @@ def main() -> None:
     reset = reset_peak()
     before = rss_kb()
     t0 = time.perf_counter()
-    ((kpis, _),) = replicate(net, sc.seed, [0])
+    ((kpis, *_),) = replicate(net, sc.seed, [0])  # (KPI row, histogram, per-place measures)
     seconds = time.perf_counter() - t0
     print(
         json.dumps(
