@@ -163,3 +163,6 @@ def test_kpis_recomputed_from_the_log_equal_the_runs() -> None:
             share = sum(x["source"] == source for x in with_part) / len(with_part)
             assert share == pytest.approx(kpis[kpi], rel=1e-12), source
     assert any(x["source"] == "lateral" for x in rows) and any(x["source"] == "backorder" for x in rows)
+    jams = [x for x in rows if x["component"] == "jam"]  # a failure that needs only a technician
+    assert jams and all(x["part"] == "" and x["source"] == "no_part" and x["dispatch_h"] == "" for x in jams)
+    assert all(x["part_arrival_h"] == x["failure_h"] for x in jams if x["restore_h"])  # nothing to wait for
