@@ -433,7 +433,9 @@ class Scenario(Model):
     replications: Annotated[int, Field(ge=1, le=100000)] = Field(10, description="Independent replications.")
     horizon_h: PositiveFloat = Field(8760.0, description="Simulated time per replication including warm-up, hours.")
     warmup_h: NonNegFloat = Field(0.0, description="Initial time discarded from statistics, hours.")
-    trace: bool = Field(False, description="Keep one record per event (memory grows with the horizon).")
+    trace: bool = Field(
+        False, description="Write trace.csv: one row per outage (docs/outputs.md); memory grows with the horizon."
+    )
 
     parts: list[Part] = Field(default_factory=list)
     machine_models: list[MachineModel] = Field(default_factory=list)
