@@ -88,7 +88,7 @@ def test_report_in_chromium_at_1280_px(report: Path) -> None:
         finally:
             browser.close()
     assert problems == []
-    assert len(images) == 4
+    assert len(images) == 4 + 4  # the four figures and a map per scenario (sim.maps)
     for alt, complete, natural, shown in images:
         assert complete and natural > 0, alt
         assert 0 < shown <= WIDTH, alt  # scaled to the page
