@@ -45,6 +45,7 @@ HOURS_PER_YEAR = 8760.0
 Objective = Literal["total_cost", "maker_profit"]
 OBJECTIVES: tuple[str, ...] = ("total_cost", "maker_profit")
 MAX_ROUNDS = 6  # solves per sequence; the network usually repeats after two to four
+MAX_SWAP_PASSES = 20  # improving moves after the solves
 
 
 class DesignError(ValueError):
@@ -165,7 +166,7 @@ class Design:
     open: tuple[str, ...]  # in file order
     assignment: dict[str, str]  # site -> depot
     figures: Evaluation
-    rounds: int  # fill-rate iterations used
+    rounds: int  # MILP solves and local-search evaluations used
 
 
 # ----------------------------------------------------------------------------- the cost model
@@ -544,13 +545,15 @@ def design(sc: Scenario, places: Places, n_open: int | None, objective: Objectiv
 def _design(sc: Scenario, places: Places, n_open: int | None, objective: Objective) -> Design:
     """The best network of ``n_open`` depots (any number when None) for ``objective``.
 
-    Two sequences of exact solves, both starting without technician queueing and with
-    fill rates at the nearest-depot loads. Each next round rebuilds the costs from the
-    previous round's assignment (parts: a closed depot counts the sites it would take if it
-    joined) and solves again, until a network (open set and assignment) repeats; the
-    second sequence also adds the technicians' queue (Erlang C at each open depot's load, a
-    closed depot's at the one site's own load). The result is the network, of all rounds,
-    that is best by its own figures (fill rates and queues at its own assignment).
+    Two sequences of exact solves, each starting with fill rates at the nearest-depot
+    loads (every candidate open) and without the technicians' queue. Each next round
+    rebuilds the costs from the previous round's assignment (parts: a closed depot counts
+    the sites it would take if it joined) and solves again, until a network (open set and
+    assignment) repeats; the second sequence adds the queue from the second round (Erlang C
+    at each open depot's load, a closed depot's at the one site's own load). The best
+    network of all rounds by its own figures (fill rates and queues at its own assignment)
+    is then improved by swapping one open depot for a closed one (adding or dropping one
+    when the number is free) while that helps (:func:`_swaps`).
     """
     J = len(sc.depots)
     places = _Remembered(places)
@@ -574,9 +577,48 @@ def _design(sc: Scenario, places: Places, n_open: int | None, objective: Objecti
             demand_from = _joined(sc, places, sol)
             queue_from = np.array(sol.assignment, dtype=int) if queueing else None
     assert best is not None
+    best, swaps = _swaps(sc, places, fx, best, objective, free=n_open is None)
+    rounds += swaps
     names = tuple(sc.depots[j].name for j in best.open)
     assignment = {s.name: sc.depots[j].name for s, j in zip(sc.sites, best.assignment)}
     return Design(objective, n_open, names, assignment, best, rounds)
+
+
+def _swaps(
+    sc: Scenario, places: Places, fx: _Fixed, best: Evaluation, objective: Objective, free: bool
+) -> tuple[Evaluation, int]:
+    """Local search on the figures: swap one open depot for a closed one (and, when the number
+    of depots is ``free``, add or drop one), keep the first move that helps, repeat.
+
+    A moved set's assignment is the cheapest depot per site in the queue-free model at the
+    current network's loads; it is judged by its own figures. At most ``MAX_SWAP_PASSES``
+    improving moves; depots with demand streams stay open.
+    """
+    J = len(sc.depots)
+    staffed = {j for j in range(J) if fx.allowed[:, j].any()} if len(sc.sites) else set(range(J))
+    tried = 0
+    for _ in range(MAX_SWAP_PASSES):
+        now = set(best.open)
+        closed = [j for j in range(J) if j not in now and j in staffed]
+        movable = [j for j in best.open if not fx.forced[j]]
+        moves = [(now - {out}) | {into} for out in movable for into in closed]
+        if free:
+            moves += [now | {into} for into in closed] + [now - {out} for out in movable if len(now) > 1]
+        base = cost_model(sc, places, best.assignment, queueing=False, fixed=fx)
+        improved = False
+        for move in moves:
+            if len(sc.sites) and not move & staffed:
+                continue
+            trial = tuple(sorted(move))
+            a = base.assign(trial, objective)
+            tried += 1
+            e = cost_model(sc, places, a, a, fixed=fx).evaluate(trial, objective, a)
+            if e.cost_per_year < best.cost_per_year * (1.0 - 1e-9):
+                best, improved = e, True
+                break
+        if not improved:
+            break
+    return best, tried
 
 
 def _joined(sc: Scenario, places: Places, sol: Evaluation) -> np.ndarray:
