@@ -66,6 +66,8 @@ ul.verdict li { margin-bottom: 0.4em; }
 figure { margin: 1.2em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { color: #444; font-size: 0.9em; margin-top: 0.4em; }
+#maps figure { display: inline-block; width: calc(50% - 0.8em); vertical-align: top; margin: 0.6em 0.3em; }
+#maps figcaption { font-size: 0.82em; }
 dl.prov dt { font-weight: bold; float: left; clear: left; width: 13em; }
 dl.prov dd { margin-left: 14em; margin-bottom: 0.25em; overflow-wrap: anywhere; }
 code { background: #f5f5f5; padding: 0 0.2em; }
