@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.analytic import analyse
 from sim.build import build
 from sim.cli import main
 from sim.optimize.demand import Demand, demand_rates
@@ -185,7 +186,11 @@ def test_demand_rates_of_a_scenario_are_the_fleet_failure_rates() -> None:
         for c in m.components:
             if c.part == jaw:
                 per_machine[net.sites[m.site].depot] = per_machine.get(net.sites[m.site].depot, 0.0) + 1.0 / c.time_to_failure.mean
-    assert d.rate_per_h[:, jaw] == pytest.approx([per_machine.get(j, 0.0) for j in range(len(net.depots))])
+    # sim.analytic's rates: the fleet's failure rates × availability (a machine that is down does not fail)
+    assert d.rate_per_h[:, jaw] == pytest.approx([per_machine.get(j, 0.0) for j in range(len(net.depots))], rel=0.01)
+    assert (d.rate_per_h[:, jaw] < [per_machine.get(j, 0.0) for j in range(len(net.depots))]).all()
+    rows = {(r.location, r.part): r.demand_per_h for r in analyse(net, "metric").rows}
+    assert d.rate_per_h[:, jaw] == pytest.approx([rows[(name, "sealing_jaw")] for name in d.depots], rel=1e-12)
     assert d.machines == len(net.machines) and not d.two_echelon
 
 

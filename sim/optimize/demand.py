@@ -1,10 +1,12 @@
 """What the stock optimiser needs from a network: demand, lead times, weights, promises.
 
 Everything is per *item* = (depot, part), in the order depot-major (item ``j * P + p``).
-Demand rates are steady-state Poisson rates per hour: each installed machine's component
-that uses a part fails at ``1 / mean time to failure`` (a machine that is down does not
-age, so this slightly overstates the rate at low availability), summed over the sites
-assigned to the depot, plus the depot's ``demand_streams``.
+Demand rates are steady-state Poisson rates per hour, ``sim.analytic``'s (``analyse``'s
+``demand_per_h`` per depot and part): each installed machine's component that uses a part
+fails at availability / mean time to failure (a machine that is down does not age), summed
+over the sites assigned to the depot, plus the depot's ``demand_streams``. The failure
+rates per site and component that weight downtime costs and promises are the same without
+the availability factor (a common factor per site: it cancels in those weights).
 
 Repairable parts follow :mod:`sim.analytic`'s repair mix (``sim.analytic.repair_mix``): a
 share r of a depot's demands (its fleet demands × the part's ``depot_repair_share``) is
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.analytic import repair_mix
+from sim.analytic import analyse, repair_mix
 from sim.build import Network
 from sim.theory import central_resupply_mean
 
@@ -78,9 +80,15 @@ def demand_rates(net: Network) -> Demand:
                         region_stock[site.region, d, c.part] += rate
                     else:
                         region_fixed[site.region] += rate
-    rate_all = fleet.copy()
+    streams = np.zeros((n_d, n_p))
     for s in net.streams:
-        rate_all[s.depot, s.part] += s.rate_per_h
+        streams[s.depot, s.part] += s.rate_per_h
+    rate_all = streams.copy()
+    index = {(d.name, p.name): (j, k) for j, d in enumerate(net.depots) for k, p in enumerate(net.parts)}
+    for row in analyse(net, "metric").rows:
+        if (row.location, row.part) in index:  # not central's rows
+            rate_all[index[(row.location, row.part)]] = row.demand_per_h
+    fleet_all = np.maximum(rate_all - streams, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         downtime = np.where(fleet > 0, cost_rate / np.where(fleet > 0, fleet, 1.0), 0.0)
     transport = np.array([d.replenishment_lead_time.mean for d in net.depots], dtype=float)
@@ -94,12 +102,12 @@ def demand_rates(net: Network) -> Demand:
         if not mix.repairable:
             lead[:, k] = transport
             continue
-        r = mix.depot_share * np.divide(fleet[:, k], rate_all[:, k], out=np.zeros(n_d), where=rate_all[:, k] > 0)
+        r = mix.depot_share * np.divide(fleet_all[:, k], rate_all[:, k], out=np.zeros(n_d), where=rate_all[:, k] > 0)
         lead[:, k] = r * mix.depot_repair_mean_h + (1.0 - r) * transport
         to_central[:, k] = 1.0 - r
         if factory_h:
-            carcass = (fleet[:, k] * (1.0 - mix.depot_share)).sum()
-            bought = (rate_all[:, k] - fleet[:, k]).sum()
+            carcass = (fleet_all[:, k] * (1.0 - mix.depot_share)).sum()
+            bought = (rate_all[:, k] - fleet_all[:, k]).sum()
             fleet_h = central_resupply_mean(mix.condemnation_share, mix.return_mean_h, mix.central_repair_mean_h, factory_h)
             central_h[k] = (carcass * fleet_h + bought * factory_h) / (carcass + bought) if carcass + bought > 0 else factory_h
     return Demand(
@@ -107,7 +115,7 @@ def demand_rates(net: Network) -> Demand:
         parts=tuple(p.name for p in net.parts),
         unit_cost=np.array([p.unit_cost for p in net.parts], dtype=float),
         rate_per_h=rate_all,
-        fleet_rate_per_h=fleet,
+        fleet_rate_per_h=fleet_all,
         downtime_cost_per_h=downtime,
         lead_time_h=lead,
         to_central=to_central,
