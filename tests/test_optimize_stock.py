@@ -285,3 +285,17 @@ def test_same_inputs_give_byte_identical_files(tmp_path: Path) -> None:
         assert main(["optimize", str(EXAMPLE), "--target", "within_promise[Zhejiang]=0.6", "--out", str(tmp_path / name), "-q"]) == 0
     for f in ("curve.csv", "curve.png", "optimized.yaml", "plan.csv", "summary.json"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+
+
+def test_verify_simulates_three_plans_of_which_two_cost_the_same(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "v"
+    short = ["--set", "horizon_h=2500", "--set", "warmup_h=100"]
+    assert main(["optimize", str(EXAMPLE), "--budget", "20000", "--verify", "2", "--out", str(out), "-q", *short]) == 0
+    assert "optimised − uniform" in capsys.readouterr().out
+    rows = {r.split(",")[0]: r.split(",") for r in (out / "verify.csv").read_text().splitlines()}
+    header = rows["kpi"]
+    investment = dict(zip(header, rows["inventory_investment"]))
+    assert float(investment["optimised_minus_uniform"]) == 0.0  # the same units of every part
+    assert float(investment["optimised_mean"]) <= 20000
+    plan = (out / "plan.csv").read_text().splitlines()
+    assert plan[0] == "location,part,today,optimised,uniform"
