@@ -266,6 +266,20 @@ def test_optimize_network_writes_a_network_that_runs(tmp_path: Path, capsys: pyt
     assert load_scenario(tmp_path / "one" / "network.yaml").open_depots == ["Hangzhou"]
 
 
+def test_sim_optimize_network_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.cli import main
+
+    out = tmp_path / "cli"
+    assert main(["optimize", str(EXAMPLE), "--network", "--depots", "2", "--out", str(out), "-q"]) == 0
+    assert "◀ chosen" in capsys.readouterr().out
+    assert load_scenario(out / "network.yaml").open_depots == ["Hangzhou", "Shanghai"]
+    assert main(["optimize", str(EXAMPLE), "--network", "--budget", "1000", "--out", str(tmp_path / "x"), "-q"]) == 2
+    assert "give one of them" in capsys.readouterr().err
+    assert main(["optimize", str(EXAMPLE), "--out", str(tmp_path / "x"), "-q"]) == 2
+    assert "give --budget AMOUNT, --target KPI=VALUE or --network" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
 def test_optimize_network_refuses_bad_options(tmp_path: Path) -> None:
     out = tmp_path / "never"
     with pytest.raises(UsageError, match="--depots must be between 1 and the 2 depots"):

@@ -19,6 +19,7 @@ import numpy as np
 from sim.build import Network, build
 from sim.commands import UsageError
 from sim.commands.common import executing_for, load
+from sim.commands.optimize_network import add_network_arguments, run_network
 from sim.diagnostics import print_warnings
 from sim.optimize.demand import demand_rates
 from sim.optimize.figure import curve_png
@@ -45,7 +46,7 @@ HELP = "choose base stock per depot and part: least backorders within a budget, 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="scenario YAML file")
-    goal = p.add_mutually_exclusive_group(required=True)
+    goal = p.add_mutually_exclusive_group()  # one of --budget, --target or --network (checked in main)
     goal.add_argument("--budget", type=float, metavar="AMOUNT", help="inventory investment allowed (base stock × unit cost)")
     goal.add_argument(
         "--target",
@@ -71,6 +72,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes for --verify")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler for --verify")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    add_network_arguments(p)  # --network, --depots, --objective: which depots to open (sim/commands/optimize_network.py)
 
 
 def today_levels(net: Network) -> np.ndarray:
@@ -153,6 +155,12 @@ def plan_csv(curve: Curve, plans: dict[str, np.ndarray]) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.network:
+        if args.budget is not None or args.target is not None:
+            raise UsageError("--network chooses depots, --budget/--target base stocks: give one of them")
+        return run_network(args)
+    if args.budget is None and args.target is None:
+        raise UsageError("give --budget AMOUNT, --target KPI=VALUE or --network")
     if args.budget is not None and (math.isnan(args.budget) or args.budget < 0):
         raise UsageError(f"--budget must be a non-negative amount (got {args.budget})")
     if args.verify < 0 or args.verify == 1:

@@ -10,10 +10,10 @@ analytic figures), ``assignment.csv`` (site → depot of the chosen network) and
 common random numbers and prints them with 95% CIs beside their analytic ranking
 (``verify.csv``). See docs/network-design.md.
 
-Wiring (for the owner of sim/commands/optimize.py): ``add_network_arguments(parser)``
-adds ``--network``, ``--depots`` and ``--objective``; when ``args.network`` is set,
-``main`` returns ``run_network(args)``, which also reads ``file``, ``overrides`` (--set),
-``out``, ``verify``, ``seed``, ``jobs``, ``scheduler`` and ``quiet`` from the optimize options.
+Wiring (sim/commands/optimize.py): ``add_network_arguments(parser)`` adds ``--network``,
+``--depots`` and ``--objective``; when ``args.network`` is set, ``main`` returns
+``run_network(args)``, which also reads ``file``, ``overrides`` (--set), ``out``,
+``verify``, ``seed``, ``jobs``, ``scheduler`` and ``quiet`` from the optimize options.
 """
 
 from __future__ import annotations
@@ -45,7 +45,10 @@ def add_network_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--network",
         action="store_true",
-        help="choose which listed depots to open (and which depot serves each site) instead of base stocks",
+        help=(
+            "choose which listed depots to open (and which depot serves each site) instead of base stocks; "
+            "--verify K then simulates the K best networks (the file's replications)"
+        ),
     )
     p.add_argument("--depots", type=int, default=None, metavar="N", help="with --network: the best N depots (default: the best number)")
     p.add_argument(
