@@ -15,23 +15,13 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from sim.scenario.names import NAME_PATTERN, did_you_mean
-from sim.scenario.years import Market  # Y: the multi-year market section (docs/years.md)
-
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Name = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=120,
-        pattern=NAME_PATTERN,
-        description="A name: no brackets, '=', '*', no leading dot or surrounding spaces.",
-    ),
-]
+from sim.scenario.fields import Model, Money, Name, NonNegFloat, PositiveFloat
+from sim.scenario.names import did_you_mean
+from sim.scenario.years import (
+    Market,  # Y: the multi-year market section (docs/years.md)
+)
 
 
 def lists_none(section: str) -> str:
@@ -47,12 +37,6 @@ def unknown(what: str, name: str, known: set[str], section: str) -> str:
     if not known:
         return f"unknown {what} {name!r}: {lists_none(section)}"
     return f"unknown {what} {name!r}" + did_you_mean(name, sorted(known), n=2)
-
-
-class Model(BaseModel):
-    """Base of every scenario section: unknown keys forbidden, values immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 # --------------------------------------------------------------------------------------

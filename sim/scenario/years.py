@@ -11,29 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from sim.scenario.names import NAME_PATTERN
-
-# the same field types as sim.scenario.schema (which imports this module, so not the other way)
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Name = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=120,
-        pattern=NAME_PATTERN,
-        description="A name: no brackets, '=', '*', no leading dot or surrounding spaces.",
-    ),
-]
-
-
-class Model(BaseModel):
-    """Base of every section: unknown keys forbidden, values immutable (as sim.scenario.schema.Model)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+from sim.scenario.fields import Model, Money, Name, NonNegFloat, PositiveFloat
 
 
 class Rival(Model):
