@@ -15,7 +15,13 @@ from sim.kpis import evaluate
 from sim.ledger import CUSTOMERS, PriceList, price, site_customer_costs
 from sim.rng import stream
 from sim.scenario.schema import Scenario
-from sim.years.choice import buys_willfit, logit_probabilities, pick, rival_constants, utilities
+from sim.years.choice import (
+    buys_willfit,
+    logit_probabilities,
+    pick,
+    rival_constants,
+    utilities,
+)
 from sim.years.loop import MarketSetup, initial_customers, run_years, year_replication
 
 
@@ -76,13 +82,14 @@ def fleet(market: dict[str, Any] | None, years: int = 3, ttf: dict[str, Any] | N
 def test_logit_probabilities_are_the_closed_form() -> None:
     p = logit_probabilities([0.0, math.log(3.0)])
     assert p == pytest.approx([0.25, 0.75], rel=1e-12)
-    # the shipped calibration (docs/years.md): at equal cost, K rivals, no switching cost, 75% switch
+    # the shipped calibration (docs/years.md, A = 5, s = 0.5): at equal cost, K rivals, no switching cost, 5/6 switch
     for k in (1, 2, 5):
-        u = utilities([100.0] * (k + 1), [0.0, *rival_constants([None] * k, 3.0)], 0, 0.0, 3.0)
-        assert 1.0 - logit_probabilities(u)[0] == pytest.approx(0.75, rel=1e-12)
-    # a maker 15% cheaper still loses 65.7% of its customers (3e^-0.45 / (1 + 3e^-0.45))
-    u = utilities([100.0, 115.0], [0.0, math.log(3.0)], 0, 0.0, 3.0)
-    assert 1.0 - logit_probabilities(u)[0] == pytest.approx(3 * math.exp(-0.45) / (1 + 3 * math.exp(-0.45)), rel=1e-12)
+        u = utilities([100.0] * (k + 1), [0.0, *rival_constants([None] * k, 5.0)], 0, 0.0, 0.5)
+        assert 1.0 - logit_probabilities(u)[0] == pytest.approx(5 / 6, rel=1e-12)
+    # a maker twice as cheap still loses 75.2% of its customers (5e^-0.5 / (1 + 5e^-0.5))
+    u = utilities([100.0, 200.0], [0.0, math.log(5.0)], 0, 0.0, 0.5)
+    assert 1.0 - logit_probabilities(u)[0] == pytest.approx(5 * math.exp(-0.5) / (1 + 5 * math.exp(-0.5)), rel=1e-12)
+    assert 0.75 < 1.0 - logit_probabilities(u)[0] < 0.76
     # switching cost counts for every supplier but the current one
     u = utilities([100.0, 100.0], [0.0, 0.0], 0, 50.0, 2.0)
     assert u == pytest.approx([-2.0, -3.0])
@@ -117,7 +124,7 @@ def test_choices_in_the_loop_follow_the_logit() -> None:
         for c in customers:
             c.cost_per_machine_year = mk.rival_costs[c.template][0]  # equal cost: the calibration point
             lost += _choose(mk, c, {}, math.nan, r, 1) != 0
-    n, p = reps * 2, 0.75
+    n, p = reps * 2, 5 / 6  # the defaults: rival_attraction 5 (docs/years.md)
     assert abs(lost - n * p) < 4 * math.sqrt(n * p * (1 - p))
 
 
@@ -153,6 +160,26 @@ def test_customers_switch_to_willfit_by_the_rule_and_the_maker_sells_no_part() -
     assert evaluate(net, o)["customer_willfit_cost"] == units * 100.0
     # the will-fit part fails twice as often (factor 0.5): with MTTF 2000 h → 1000 h over 5 machines
     assert o.failures == pytest.approx(5 * 8760 / 1000, rel=0.25)
+
+
+def test_willfit_part_fails_by_its_own_distribution() -> None:
+    """``time_to_failure_h`` of a will-fit copy replaces the component's law (the factor is then ignored)."""
+    own = {"willfit": [{"part": "p", "price": 100, "time_to_failure_factor": 0.1,
+                        "time_to_failure_h": {"dist": "exponential", "mean": 700}}]}
+    sc = fleet(own, years=2)
+    mk = MarketSetup(sc)
+    customers = initial_customers(mk)
+    for c in customers:
+        c.willfit = frozenset({"p"})
+    net = mk.network_for(customers)
+    failures = operating_h = 0.0
+    for r in range(5):
+        o = Replication(net, sc.seed, year_replication(r, 2)).run()
+        failures += o.failures
+        operating_h += o.machines * o.window_h - sum(o.site_downtime_h)
+    expected = operating_h / 700  # exponential: a Poisson count over the operating hours (2000 × 0.1 would give 3.5× more)
+    assert abs(failures - expected) < 4 * math.sqrt(expected), (failures, expected)
+    assert sum(map(sum, o.site_willfit_units)) == o.failures and sum(map(sum, o.site_part_units)) == 0
 
 
 def test_site_costs_add_up_to_the_customers_total() -> None:
@@ -286,3 +313,62 @@ def test_willfit_by_slow_service_follows_the_rule_exactly() -> None:
     assert [r.willfit_share for r in run_years(slow(max(restore)), 0)] == [0.0, 0.0]  # not slower than the limit
     between = run_years(slow(sum(restore) / 2), 0)[1].willfit_share  # exactly one site is slower
     assert 0.0 < between < 1.0
+
+
+def test_a_years_outage_experience_feeds_the_next_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slow service in year 1 (no stock: every part waits 48 h) raises the experienced cost the loop puts in
+    the logit, and with it the probability of losing the customer at the end of life, on the same streams."""
+    from sim.years import loop
+
+    seen: list[tuple[list[float], float]] = []
+    real = loop.utilities
+
+    def spy(costs, constants, current, switching, sensitivity):  # type: ignore[no-untyped-def]
+        u = real(costs, constants, current, switching, sensitivity)
+        seen.append((list(costs), 1.0 - logit_probabilities(u)[0]))
+        return u
+
+    monkeypatch.setattr(loop, "utilities", spy)
+    market = {"rivals": [{"name": "R", "machine_price": 800, "restore_h": 20}], "initial_age_years": {"A": 7, "B": 7}}
+
+    def run(slow: bool) -> tuple[list[tuple[list[float], float]], list[float]]:
+        sc = fleet(market, years=1, ttf=det(1500))
+        if slow:
+            depots = [sc.depots[0].model_copy(update={"base_stock": {"p": 0}})]
+            emergency = sc.dispatch.emergency.model_copy(update={"enabled": False})
+            sc = sc.model_copy(update={"depots": depots, "dispatch": sc.dispatch.model_copy(update={"emergency": emergency})})
+        # the year's experienced cost per machine-year, from the ledger of the same year-1 run
+        net = MarketSetup(sc).network_for(initial_customers(MarketSetup(sc)))
+        o = Replication(net, sc.seed, year_replication(0, 1)).run()
+        costs = site_customer_costs(o, PriceList.of(net))
+        per_machine_year = [c / (n * o.window_h / 8760) for c, n in zip(costs, o.site_machines)]
+        seen.clear()
+        run_years(sc, 0)
+        return list(seen), per_machine_year
+
+    fast_seen, fast_cost = run(False)
+    slow_seen, slow_cost = run(True)
+    assert len(fast_seen) == len(slow_seen) == 2  # A and B at the end of life after year 1
+    for (fc, fp), (sc_, sp), f_exp, s_exp in zip(fast_seen, slow_seen, fast_cost, slow_cost):
+        assert fc[0] == pytest.approx(f_exp, rel=1e-9) and sc_[0] == pytest.approx(s_exp, rel=1e-9)
+        assert fc[1:] == sc_[1:]  # the rival's stated cost does not depend on the maker's service
+        assert sc_[0] > 1.2 * fc[0]  # the downtime of waiting for parts
+        assert sp > fp + 0.01  # worse service: the customer is more likely lost
+
+
+def test_satisfied_customers_of_a_shipped_scenario_still_switch_65_to_85_percent() -> None:
+    """The calibration (docs/years.md): of the maker's customers at end of life whose cost is at most the
+    best rival's ("satisfied"), 65-85% leave (Bain via the source, case 5), on years_dense_premium.yaml."""
+    from pathlib import Path
+
+    from sim.scenario.loader import load_scenario
+    from sim.years.calibration import measure
+
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "years_dense_premium.yaml"
+    t = measure(load_scenario(path, ["years=3"]), replications=1)
+    assert t.n >= 60
+    assert 0.65 <= t.mean_p <= 0.85, t.mean_p  # the model's probability, customer by customer
+    assert abs(t.share - t.mean_p) < 4 * t.se, (t.share, t.mean_p, t.se)  # the draws follow it
+    assert 0.65 - 3 * t.se <= t.share <= 0.85 + 3 * t.se, (t.share, t.se)
+    if t.others_p:  # the dissatisfied are more likely to leave
+        assert sum(t.others_p) / len(t.others_p) > t.mean_p

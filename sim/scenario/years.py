@@ -13,7 +13,14 @@ from typing import Annotated
 
 from pydantic import Field
 
-from sim.scenario.fields import Model, Money, Name, NonNegFloat, PositiveFloat
+from sim.scenario.fields import (
+    Distribution,
+    Model,
+    Money,
+    Name,
+    NonNegFloat,
+    PositiveFloat,
+)
 
 
 class Rival(Model):
@@ -38,17 +45,17 @@ class Choice(Model):
     """Multinomial logit of a customer's choice of supplier, over annual cost per machine (docs/years.md)."""
 
     sensitivity: NonNegFloat = Field(
-        3.0,
+        0.5,
         description=(
             "Utils lost per 100% of extra annual cost (cost ÷ the customer's current supplier's cost); "
             "0 = choice ignores cost."
         ),
     )
     rival_attraction: PositiveFloat = Field(
-        3.0,
+        5.0,
         description=(
             "Odds of choosing the rivals over the maker at equal cost and no switching cost "
-            "(3 → 75% of 'satisfied' customers switch, Bain's 65-85%; docs/years.md)."
+            "(5, with sensitivity 0.5: 65-83% of 'satisfied' customers switch, Bain's 65-85%; docs/years.md)."
         ),
     )
     switching_cost: Money = Field(
@@ -75,7 +82,18 @@ class WillFit(Model):
     part: Name = Field(description="The maker's part it replaces (must be listed in parts).")
     price: Money = Field(description="Price the customer pays the parts shop per unit.")
     time_to_failure_factor: PositiveFloat = Field(
-        1.0, description="Multiplies the component's time to failure (e.g. 0.6 = fails 1/0.6 times as often)."
+        1.0,
+        description=(
+            "Multiplies the component's time to failure (e.g. 0.6 = fails 1/0.6 times as often); "
+            "ignored when time_to_failure_h is given."
+        ),
+    )
+    time_to_failure_h: Distribution | None = Field(
+        None,
+        description=(
+            "The copy's own operating hours between failures (any distribution), times the site's "
+            "service-plan factor; default: the component's × time_to_failure_factor."
+        ),
     )
     lead_time_h: NonNegFloat = Field(
         4.0, description="Time from failure until the customer has the part from a parts shop, hours."

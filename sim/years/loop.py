@@ -19,17 +19,30 @@ from __future__ import annotations
 import dataclasses
 import gc
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sim.build import HOURS_PER_YEAR, ComponentSpec, Network, build
 from sim.distributions import sampler
 from sim.engine.model import Replication
-from sim.ledger import CUSTOMERS, MAKER, PriceList, price, rival_cost_per_machine_year, site_customer_costs
+from sim.ledger import (
+    CUSTOMERS,
+    MAKER,
+    PriceList,
+    price,
+    rival_cost_per_machine_year,
+    site_customer_costs,
+)
 from sim.rng import stream
 from sim.scenario.schema import Scenario, Site, TravelLeg
 from sim.scenario.years import Market
-from sim.years.choice import buys_willfit, logit_probabilities, pick, rival_constants, utilities
+from sim.years.choice import (
+    buys_willfit,
+    logit_probabilities,
+    pick,
+    rival_constants,
+    utilities,
+)
 
 REPLICATION_SPAN = 100_000  # > the most replications a scenario may have (schema)
 
@@ -186,9 +199,11 @@ class MarketSetup:
                     if w is None:
                         comps.append(spec)
                         continue
-                    factor = self.plan_factor[active[m.site].template] * w.time_to_failure_factor
+                    plan = self.plan_factor[active[m.site].template]
+                    ttf = (sampler(w.time_to_failure_h, plan) if w.time_to_failure_h is not None
+                           else sampler(comp.time_to_failure_h, plan * w.time_to_failure_factor))
                     comps.append(
-                        ComponentSpec(spec.name, -1, sampler(comp.time_to_failure_h, factor), spec.repair_time,
+                        ComponentSpec(spec.name, -1, ttf, spec.repair_time,
                                       willfit_part=part_index[w.part], willfit_lead_h=w.lead_time_h)
                     )
                 m = dataclasses.replace(m, components=tuple(comps))
@@ -210,20 +225,26 @@ def initial_customers(mk: MarketSetup) -> list[Customer]:
     return out
 
 
-def run_years(sc: Scenario, replication: int) -> list[YearRow]:
+ChoiceObserver = Callable[["MarketSetup", "Customer", Sequence[float], int], None]
+
+
+def run_years(sc: Scenario, replication: int, on_choice: ChoiceObserver | None = None) -> list[YearRow]:
     """Every year of one replication of a multi-year scenario.
+
+    ``on_choice(setup, customer, probabilities, new)`` is told of every supplier choice drawn
+    (before the customer's state changes): the logit probabilities and the alternative picked.
 
     The objects alive at the start are frozen for the garbage collector while it runs, so
     that collecting each year's engine (its agendas are reference cycles) costs little.
     """
     gc.freeze()
     try:
-        return _run_years(sc, replication)
+        return _run_years(sc, replication, on_choice)
     finally:
         gc.unfreeze()
 
 
-def _run_years(sc: Scenario, replication: int) -> list[YearRow]:
+def _run_years(sc: Scenario, replication: int, on_choice: ChoiceObserver | None = None) -> list[YearRow]:
     mk = MarketSetup(sc)
     m = mk.m
     assert sc.years is not None
@@ -274,7 +295,7 @@ def _run_years(sc: Scenario, replication: int) -> list[YearRow]:
             life = mk.life[c.template]
             if c.age_years + 1e-9 < life:
                 continue
-            new = _choose(mk, c, reference, fleet_reference, replication, year)
+            new = _choose(mk, c, reference, fleet_reference, replication, year, on_choice)
             retained += c.supplier == 0 and new == 0
             lost += c.supplier == 0 and new != 0
             won += c.supplier != 0 and new == 0
@@ -286,7 +307,7 @@ def _run_years(sc: Scenario, replication: int) -> list[YearRow]:
             for k in range(int(rng.poisson(m.new_customers_per_year))):
                 t = mk.templates[int(rng.integers(len(mk.templates)))]
                 c = Customer(f"{sc.sites[t].name}~{year}.{k + 1}", t, -1, 0.0)
-                c.supplier = _choose(mk, c, reference, fleet_reference, replication, year)
+                c.supplier = _choose(mk, c, reference, fleet_reference, replication, year, on_choice)
                 won += c.supplier == 0
                 customers.append(c)
         installed = outcome.machines
@@ -312,20 +333,35 @@ def _run_years(sc: Scenario, replication: int) -> list[YearRow]:
     return rows
 
 
+def choice_costs(mk: MarketSetup, c: Customer, reference: dict[int, float], fleet: float) -> list[float]:
+    """The annual costs per machine customer ``c`` compares: the maker's (experienced), then each rival's (stated)."""
+    maker = c.cost_per_machine_year if c.supplier == 0 and not math.isnan(c.cost_per_machine_year) else reference.get(c.template, fleet)
+    if math.isnan(maker):  # the maker has served nobody yet: its customers' cost is unknown, rivals' stated
+        maker = min(mk.rival_costs[c.template])
+    return [maker, *mk.rival_costs[c.template]]
+
+
 def _choose(
-    mk: MarketSetup, c: Customer, reference: dict[int, float], fleet: float, replication: int, year: int
+    mk: MarketSetup,
+    c: Customer,
+    reference: dict[int, float],
+    fleet: float,
+    replication: int,
+    year: int,
+    on_choice: ChoiceObserver | None = None,
 ) -> int:
     """The supplier customer ``c`` buys its next machines from (0 maker, j rival j − 1)."""
     choice = mk.m.choice
     if not mk.m.rivals or (not choice.churn and c.supplier >= 0):
         return max(c.supplier, 0)
-    maker = c.cost_per_machine_year if c.supplier == 0 and not math.isnan(c.cost_per_machine_year) else reference.get(c.template, fleet)
-    if math.isnan(maker):  # the maker has served nobody yet: its customers' cost is unknown, rivals' stated
-        maker = min(mk.rival_costs[c.template])
-    costs = [maker, *mk.rival_costs[c.template]]
+    costs = choice_costs(mk, c, reference, fleet)
     u = utilities(costs, mk.constants, c.supplier, choice.switching_cost / mk.life[c.template], choice.sensitivity)
+    probabilities = logit_probabilities(u)
     draw = float(stream(mk.sc.seed, replication, f"years/{year}/choice/{c.name}").random())
-    return pick(logit_probabilities(u), draw)
+    new = pick(probabilities, draw)
+    if on_choice is not None:
+        on_choice(mk, c, probabilities, new)
+    return new
 
 
 def run_chunk(sc: Scenario, replications: Sequence[int]) -> list[list[YearRow]]:
@@ -333,7 +369,7 @@ def run_chunk(sc: Scenario, replications: Sequence[int]) -> list[list[YearRow]]:
     return [run_years(sc, r) for r in replications]
 
 
-__all__ = ["Customer", "REPLICATION_SPAN", "YEAR_COLUMNS", "YearRow", "run_chunk", "run_years", "year_replication"]
+__all__ = ["REPLICATION_SPAN", "YEAR_COLUMNS", "Customer", "YearRow", "run_chunk", "run_years", "year_replication"]
 
 
 def run_scenarios_years(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from sim.output import csv_text, fmt
@@ -65,11 +66,19 @@ def verdict_lines(scenarios: Sequence[Scenario], results: Sequence[Sequence[Sequ
     base, base_reps = scenarios[0], results[0]
     cur = base.currency
     n_years = len(base_reps[0]) if base_reps else 0
-    lines = [f"Cumulative NPV of the maker's profit after {n_years} years ({cur}, mean ± 95% CI over {len(base_reps)} replications):"]
+    years_text = "1 year" if n_years == 1 else f"{n_years} years"
+    reps_text = "1 replication" if len(base_reps) == 1 else f"{len(base_reps)} replications"
+    lines = [f"Cumulative NPV of the maker's profit after {years_text} ({cur}, mean ± 95% CI over {reps_text}):"]
     for sc, reps in zip(scenarios, results):
         s = summarize([years[-1].npv for years in reps])
         share = summarize([years[-1].market_share for years in reps])
-        lines.append(f"  {sc.name}: {_money(s.mean)} ± {_money(s.half_width)}  (market share in year {n_years}: {share.mean:.1%})")
+        wf = [years[-1].willfit_share for years in reps if not math.isnan(years[-1].willfit_share)]
+        willfit = f"{sum(wf) / len(wf):.1%}" if wf else "n/a"
+        lost = sum(row.customers_lost for years in reps for row in years) / max(len(reps) * n_years, 1)
+        lines.append(
+            f"  {sc.name}: {_money(s.mean)} ± {_money(s.half_width)}  (market share in year {n_years}: {share.mean:.1%}, "
+            f"will-fit share {willfit}; customers lost per year: {lost:.1f})"
+        )
     for sc, reps in zip(scenarios[1:], results[1:]):
         diffs = [paired_difference([a[y].npv for a in base_reps], [b[y].npv for b in reps]) for y in range(n_years)]
         last = diffs[-1]
