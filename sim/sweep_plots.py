@@ -1,10 +1,10 @@
 """Figures of a sweep: KPIs against the swept parameter, and each point against a fixed baseline.
 
 Axes read honestly: an integer parameter (a base-stock level, a number of technicians) gets
-integer ticks only; tick labels carry as many decimals as it takes for no two to read the
-same; a break-even is drawn only where two curves cross inside the swept range (see
-:func:`sim.sweep.break_evens`). Built on the helpers of :mod:`sim.plots` (style, colours,
-deterministic PNG/SVG rendering).
+integer ticks only; tick labels carry as many decimals as it takes for each to read its own
+value (so no two read the same); a break-even is drawn only where two curves cross inside the
+swept range (see :func:`sim.sweep.break_evens`). Built on the helpers of :mod:`sim.plots`
+(style, colours, deterministic PNG/SVG rendering).
 """
 
 from __future__ import annotations
@@ -50,12 +50,21 @@ class Mark:
 
 
 def distinct_labels(values: Sequence[float], factor: float = 1.0, suffix: str = "") -> list[str]:
-    """Tick labels of ``values / factor`` with the fewest decimals that keep distinct values distinct."""
+    """Tick labels of ``values / factor``, all with the same, fewest decimals at which every label
+    reads its own value (-0.25 reads "-0.25", not "-0.2"), up to :data:`MAX_DECIMALS`.
+
+    "Its own value" is up to float noise (1e-9 of the largest magnitude): a tick at 0.30000000000000004
+    reads "0.3". Distinct values then read differently as well.
+    """
     scaled = [v / factor for v in values]
+    finite = [v for v in scaled if math.isfinite(v)]
+    noise = 1e-9 * max((abs(v) for v in finite), default=0.0)
+    distinct = len({round(v, MAX_DECIMALS + 3) for v in finite})
     for d in range(MAX_DECIMALS + 1):
-        labels = [f"{v:,.{d}f}" for v in scaled]
-        if len(set(labels)) == len({round(v, MAX_DECIMALS + 3) for v in scaled}):
+        exact = all(abs(v - round(v, d)) <= noise for v in finite)
+        if exact and len({f"{v:,.{d}f}" for v in finite}) == distinct:
             break
+    labels = [f"{v:,.{d}f}" for v in scaled]
     return [("0" if t.strip("-0.,") == "" else t) + suffix for t in labels]  # no "-0.0"
 
 

@@ -310,7 +310,13 @@ def test_distinct_labels() -> None:
     assert distinct_labels([1.0, 2.0, 3.0]) == ["1", "2", "3"]
     assert distinct_labels([10.2e6, 10.4e6, 10.6e6], 1e6) == ["10.2", "10.4", "10.6"]
     assert distinct_labels([0.0, 0.25, 0.5], 0.01, "%") == ["0%", "25%", "50%"]
-    assert distinct_labels([-0.0001, 1.0]) == ["0", "1"]
+    assert distinct_labels([-1e-12, 1.0]) == ["0", "1"]  # float noise on a 0 tick: no "-0"
+    # quarter steps (e.g. -0.25 … -2 M): each label reads its own value, not "-0.2", "-0.8"
+    quarters = [-2.0, -1.75, -1.5, -1.25, -1.0, -0.75, -0.5, -0.25]
+    assert distinct_labels(quarters) == ["-2.00", "-1.75", "-1.50", "-1.25", "-1.00", "-0.75", "-0.50", "-0.25"]
+    assert distinct_labels([q * 1e6 for q in quarters], 1e6)[-1] == "-0.25"
+    assert distinct_labels([0.1 + 0.2, 0.6]) == ["0.3", "0.6"]  # float noise is not a value
+    assert distinct_labels([-0.0001, 1.0]) == ["-0.0001", "1.0000"]  # a small value is shown, not rounded to 0
 
 
 def test_no_break_even_marked_without_crossing() -> None:
