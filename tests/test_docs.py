@@ -118,3 +118,27 @@ def test_tool_reports_every_problem_with_file_and_line(tmp_path: Path, capsys: p
     assert f"{sites}:2: perishable_threshold_h and perishable_loss go together" in err
     assert f"{sites}:3: machines:vffs_mid: '2.5' is not a whole number" in err
     assert f"{depots}:1: missing column(s) lon, technicians" in err
+
+
+def test_case_study_compare_output_is_current() -> None:
+    """docs/case-study-tools.md quotes `sim compare` as it prints today (re-run the command given there
+    to refresh it): verdict lines "WINNER has the lowest …: CNY 65.07 M (± 0.39 M). OTHER +34.56 M (95% CI …)",
+    both break-even lines, nothing elided; and it lists report.html's sections in the report's order."""
+    text = (ROOT / "docs" / "case-study-tools.md").read_text(encoding="utf-8")
+    block = text[text.index("```\n2 scenarios, 10 replications each"):]
+    block = block[: block.index("\n```", 4)]
+    verdicts = [line for line in block.splitlines() if line.startswith("- ")]
+    assert verdicts and not any(line.rstrip().endswith("...") for line in verdicts), verdicts
+    ranked = [line for line in verdicts if not line.startswith("- Break-even")]
+    assert len(ranked) == 5 and all(re.match(r"- \w+ has the (lowest|highest) [^:]+: .+ \(± .+\)\. \w+ [+−-]", v) for v in ranked), ranked
+    assert all("(95% CI " in v and "significant, p" not in v for v in ranked)
+    assert sum(v.startswith("- Break-even: ") for v in verdicts) == 2
+    # the report's section order (sim/report.py) and the docs' description of it
+    source = (ROOT / "sim" / "report.py").read_text(encoding="utf-8")
+    ids = ["{_answer(comparison)}", 'id="figures"', 'id="in-words"', 'id="table"', 'id="compared"', 'id="places"', 'id="assumptions"']
+    at = [source.index(i, source.index("<body>")) for i in ids]
+    assert at == sorted(at)
+    row = next(line for line in text.splitlines() if line.startswith("| `report.html` |"))
+    words = ["answer cards", "figures", "answer in words", "results table", "what was compared", "per-depot", "provenance"]
+    at = [row.index(w) for w in words]
+    assert at == sorted(at), row
