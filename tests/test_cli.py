@@ -193,3 +193,23 @@ def test_a_sweep_of_too_many_values_is_refused_at_once(tmp_path: Path, capsys) -
     assert main([*sweep, "--values", *map(str, range(1001))]) == 2
     assert capsys.readouterr().err == "error: --values/--range: at most 1,000 values (got 1,001)\n"
     assert time.monotonic() - t0 < 10 and not out.exists()
+
+
+def test_headline_shares_near_100_percent_get_the_digits_they_need() -> None:
+    """Availability 99.95% over 10 replications read "100.0% ± 0.0%"; now the mean and its half-width
+    share enough decimals that neither reads 100% or 0% when it is not."""
+    from sim.commands.run import headline
+    from sim.runner import RunResult
+    from sim.scenario.loader import load_scenario
+    from sim.table import number, share_decimals
+
+    sc = load_scenario(str(Path(__file__).parent / "data" / "compare" / "sparse.yaml"))
+    values = [0.9995, 0.9996, 0.9994, 0.9995, 0.9995, 0.9996, 0.9994, 0.9995, 0.9995, 0.9995]
+    result = RunResult(sc, 1, tuple({"availability": v, "within_promise_share": 1.0} for v in values))
+    line = next(ln for ln in headline(result).splitlines() if ln.startswith("Machine availability"))
+    assert "100.0%" not in line and "99.950%" in line and "± 0.000%" not in line, line
+    assert "100.0%" in next(ln for ln in headline(result).splitlines() if "promise" in ln)  # exactly 1 stays 100.0%
+    assert share_decimals(0.99953, 0.00012) == 2 and share_decimals(0.5, 0.01) == 1
+    assert number(0.99953, "share") == "99.95%" and number(0.00004, "share") == "0.004%"
+    assert number(1.0, "share") == "100.0%" and number(0.0, "share") == "0.0%" and number(0.982, "share") == "98.2%"
+    assert number(1 - 1e-12, "share") == "100.0%"  # float noise on 1 is 1

@@ -14,7 +14,7 @@ from sim.output import now_utc, run_files, write_folder
 from sim.runner import RunResult
 from sim.scenario.loader import resolved_yaml, scenario_hash
 from sim.stats import summarize
-from sim.table import number, render
+from sim.table import number, render, share_decimals
 
 NAME = "run"
 HELP = "simulate a scenario file and write its results"
@@ -39,8 +39,9 @@ def headline(result: RunResult) -> str:
         s = summarize(result.column(k))
         meta = describe(k)
         unit = "" if meta.unit in ("share", "count", "money") else meta.unit
-        hw = number(s.half_width, meta.unit) if s.n > 1 else "—"
-        rows.append([meta.label, number(s.mean, meta.unit), "± " + hw, unit])
+        d = share_decimals(s.mean, s.half_width) if meta.unit == "share" else None  # 99.95% ± 0.01%, not 100.0% ± 0.0%
+        hw = number(s.half_width, meta.unit, d) if s.n > 1 else "—"
+        rows.append([meta.label, number(s.mean, meta.unit, d), "± " + hw, unit])
     cur = result.scenario.currency
     title = f"{result.scenario.name}: {len(result.rows)} replications, money in {cur} over the window"
     return title + "\n" + render(["KPI", "mean", "95% CI", "unit"], rows, "lrrl")
