@@ -3,6 +3,11 @@
 Every (file, value) point runs with the same seed and replication indices, so the paired
 difference of two files at one value is taken replication by replication.
 
+Whose money: a scenario sold by someone else (``pricing.seller``, e.g. an importer) reports that
+seller's profit in the maker's KPIs (``maker_*``). Its curve is labelled "(importer's profit)", and
+no maker-profit difference or break-even is taken between it and a scenario of another seller:
+the two lines are different firms' money (the reason is said instead).
+
 Break-even method (also printed with the results): for files A and B and a KPI, let
 d(v) be the mean paired difference B − A at sweep value v, with its pointwise 95% CI
 [lo(v), hi(v)]. Between adjacent sweep points d, lo and hi are interpolated linearly.
@@ -24,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.compare import seller
 from sim.kpis import describe
 from sim.output import csv_text, fmt
 from sim.runner import RunResult
@@ -235,28 +241,92 @@ class Sweep:
             raise ValueError("the sweep has no baseline")
         return paired_difference(self.baseline.column(kpi), self.results[f][v].column(kpi))
 
+    def seller(self, f: int | None) -> str:
+        """Who earns the "maker" KPIs of file ``f`` (None: the baseline): ``maker`` or e.g. ``importer``."""
+        if f is None:
+            return seller(self.baseline.scenario) if self.baseline is not None else "maker"
+        return seller(self.results[f][0].scenario)
+
+    def whose(self, kpi: str, f: int | None) -> str:
+        """The other seller whose money file ``f`` reports in the maker's ``kpi``; "" when it is the maker's own."""
+        who = self.seller(f)
+        return who if kpi.startswith("maker_") and who != "maker" else ""
+
+    def comparable(self, kpi: str, f: int | None, g: int | None) -> bool:
+        """Files f and g (None: the baseline) can be differenced on ``kpi``: not two sellers' profits."""
+        return not kpi.startswith("maker_") or self.seller(f) == self.seller(g)
+
+    def curve_label(self, kpi: str, f: int) -> str:
+        """File f's label on ``kpi``, marked when it is another seller's money: ``imported (importer's profit)``."""
+        who = self.whose(kpi, f)
+        return f"{self.labels[f]} ({who}'s {_money_word(kpi)})" if who else self.labels[f]
+
+    def seller_note(self, kpi: str) -> str:
+        """Why some lines of ``kpi`` are not the maker's and not differenced; "" when all are the maker's."""
+        files = [f for f in range(len(self.labels)) if self.whose(kpi, f)]
+        base = self.baseline is not None and bool(self.whose(kpi, None))
+        if not files and not base:
+            return ""
+        parts = [f"{self.labels[f]} is sold by the {self.seller(f)}" for f in files]
+        if base:
+            parts.append(f"the baseline {self.baseline_label} is sold by the {self.seller(None)}")
+        its, it = ("its", "it is") if len(parts) == 1 else ("their", "they are")
+        return (
+            "; ".join(parts) + f": {its} {_money_word(kpi)} is the {_or(self, kpi)}'s, not the maker's, so {it} "
+            "not differenced against another seller's and no break-even is sought between them"
+        )
+
     def break_even(self, kpi: str, i: int, j: int) -> BreakEven:
         """The break-even of ``kpi`` between files i and j (difference j − i)."""
+        if not self.comparable(kpi, i, j):
+            return self._not_comparable(kpi, self.labels[i], self.labels[j], i, j)
         diffs = [self.difference(kpi, i, j, v) for v in range(len(self.values))]
-        return self._break_even(kpi, self.labels[i], self.labels[j], diffs)
+        return self._break_even(kpi, self.labels[i], self.labels[j], diffs, who=self.whose(kpi, i))
 
     def baseline_break_even(self, kpi: str, f: int) -> BreakEven:
         """Where file f, swept, crosses the fixed baseline on ``kpi`` (difference file − baseline)."""
-        diffs = [self.vs_baseline(kpi, f, v) for v in range(len(self.values))]
         lab = self.baseline_label
-        return self._break_even(kpi, lab, self.labels[f], diffs, lab if lab.endswith("(baseline)") else f"the baseline {lab}")
+        words = lab if lab.endswith("(baseline)") else f"the baseline {lab}"
+        if not self.comparable(kpi, None, f):
+            return self._not_comparable(kpi, lab, self.labels[f], None, f, words)
+        diffs = [self.vs_baseline(kpi, f, v) for v in range(len(self.values))]
+        return self._break_even(kpi, lab, self.labels[f], diffs, words, who=self.whose(kpi, f))
 
-    def _break_even(self, kpi: str, a: str, b: str, diffs: Sequence[Difference], a_words: str = "") -> BreakEven:
+    def _not_comparable(self, kpi: str, a: str, b: str, i: int | None, j: int | None, a_words: str = "") -> BreakEven:
+        """No break-even between two sellers' money: the sentence says whose each is."""
+        money = _money_word(kpi)
+        own = [(a_words or a, self.seller(i)), (b, self.seller(j))]
+        whose = " and ".join(f"{lab}'s {money} is the {who}'s" for lab, who in own)
+        text = (f"{kpi}: {b} − {a_words or a}: not compared: {whose}, so there is no maker-{money} break-even "
+                "between them (different sellers, pricing.seller).")
+        return BreakEven(kpi, a, b, None, None, None, None, False, text)
+
+    def _break_even(
+        self, kpi: str, a: str, b: str, diffs: Sequence[Difference], a_words: str = "", who: str = ""
+    ) -> BreakEven:
         x = np.array(self.values)
         found, excludes, extra = break_evens(x, [d.mean for d in diffs], [d.low for d in diffs], [d.high for d in diffs])
         if any(d.n < 2 for d in diffs):  # no confidence intervals: estimate only
             found = [(est, None, None) for est, _, _ in found]
             excludes = False
         words = describe_break_even(self, kpi, a_words or a, b, diffs, found, excludes, extra)
+        if who:  # both sold by the same other seller: its money on both sides
+            words += f" Both are the {who}'s {_money_word(kpi)}, not the maker's."
         if not found:
             return BreakEven(kpi, a, b, None, None, None, extra, excludes, words)
         est, lo, hi = found[0]
         return BreakEven(kpi, a, b, est, lo, hi, None, excludes, words)
+
+
+def _money_word(kpi: str) -> str:
+    """``profit`` for maker_profit, else the KPI's own word (``revenue``, ``cost``)."""
+    return kpi.removeprefix("maker_").replace("_", " ") if kpi.startswith("maker_") else describe(kpi).label.lower()
+
+
+def _or(sweep: Sweep, kpi: str) -> str:
+    """The other sellers of ``kpi`` in the sweep, e.g. ``importer``."""
+    files: list[int | None] = [*range(len(sweep.labels)), None]
+    return " or ".join(sorted({sweep.whose(kpi, f) for f in files if sweep.whose(kpi, f)}))
 
 
 def _num(v: float) -> str:
@@ -409,7 +479,7 @@ def sweep_json(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, Any]:
         "replications": sweep.replications,
         "confidence": CONFIDENCE,
         "currency": sweep.currency,
-        "scenarios": [{"label": lab, "file": f} for lab, f in zip(sweep.labels, sweep.files)],
+        "scenarios": [{"label": lab, "file": f, "seller": sweep.seller(k)} for k, (lab, f) in enumerate(zip(sweep.labels, sweep.files))],
         "kpis": list(sweep.kpis),
         "points": [
             {
@@ -423,6 +493,7 @@ def sweep_json(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, Any]:
         **({} if sweep.baseline is None else {"baseline": {
             "label": sweep.baseline_label,
             "file": sweep.baseline_file,
+            "seller": sweep.seller(None),
             "kpis": {k: summarize(sweep.baseline.column(k)).as_dict() for k in sweep.kpis},
             "differences": [
                 {"scenario": sweep.labels[f], "value": sweep.texts[v], "kpi": k,

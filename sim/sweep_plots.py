@@ -36,6 +36,7 @@ class Curve:
     mean: np.ndarray
     low: np.ndarray
     high: np.ndarray
+    seller: str = ""  # another seller's money in a maker KPI (e.g. "importer"): drawn dashed, band hatched
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,23 @@ def format_y(axis: Axis, unit: str, values: Sequence[float], currency: str) -> s
     return unit
 
 
+def draw_curve(ax: Axes, x: np.ndarray, k: int, c: Curve, label: str) -> None:
+    """A mean line with its 95% CI band; another seller's money dashed over a hatched band."""
+    if c.seller:
+        ax.fill_between(x, c.low, c.high, facecolor="none", edgecolor=color(k), hatch="//", alpha=0.5, lw=0)
+        ax.plot(x, c.mean, "s--", color=color(k), lw=1.8, ms=4, label=label)
+    else:
+        ax.fill_between(x, c.low, c.high, color=color(k), alpha=0.2, lw=0)
+        ax.plot(x, c.mean, "o-", color=color(k), lw=1.8, ms=4, label=label)
+
+
+def seller_title(kpi: str, curves: Sequence[Curve]) -> str:
+    """A panel title's note when some curves are another seller's money (an importer's profit), else ""."""
+    whose = " or ".join(sorted({c.seller for c in curves if c.seller}))
+    word = kpi.removeprefix("maker_").replace("_", " ") if kpi.startswith("maker_") else "money"
+    return f"\n(dashed, hatched: the {whose}'s {word}, not the maker's)" if whose else ""
+
+
 def _finite(values: Sequence[float] | np.ndarray) -> list[float]:
     return [float(v) for v in values if math.isfinite(v)]
 
@@ -148,10 +166,9 @@ def sweep_figure(
         ax.set_ylabel(format_y(ax.yaxis, meta.unit, values, currency))
         format_x(ax.xaxis, x)
         for k, c in enumerate(curves):
-            ax.fill_between(x, c.low, c.high, color=color(k), alpha=0.2, lw=0)
-            ax.plot(x, c.mean, "o-", color=color(k), lw=1.8, ms=4, label=f"{c.label} (mean, 95% CI band)")
+            draw_curve(ax, x, k, c, f"{c.label} (mean, 95% CI band)")
         draw_marks(ax, marks, xmin, xmax)
-        ax.set_title(meta.label + (f" ({currency})" if meta.unit == "money" else ""))
+        ax.set_title(meta.label + (f" ({currency})" if meta.unit == "money" else "") + seller_title(kpi, curves))
         ax.set_xlabel(x_label)
         ax.legend(loc="best")
     fig.suptitle(title, fontsize=10)
@@ -177,11 +194,12 @@ def baseline_figure(
         format_x(ax.xaxis, x)
         ax.axhline(0.0, color="0.2", lw=1.0, label="baseline (difference 0)")
         for k, c in enumerate(curves):
-            ax.fill_between(x, c.low, c.high, color=color(k), alpha=0.2, lw=0)
-            ax.plot(x, c.mean, "o-", color=color(k), lw=1.8, ms=4, label=f"{c.label} − baseline (mean, 95% CI)")
+            drawn = bool(np.isfinite(c.mean).any())  # not differenced (two sellers' money): the label says why
+            draw_curve(ax, x, k, c, f"{c.label} − baseline (mean, 95% CI)" if drawn else c.label)
         draw_marks(ax, marks, xmin, xmax)
         better = {"lower": "below 0 = better than the baseline", "higher": "above 0 = better than the baseline"}.get(meta.better, "")
-        ax.set_title(meta.label + (f" ({currency})" if meta.unit == "money" else "") + (f": {better}" if better else ""))
+        head = meta.label + (f" ({currency})" if meta.unit == "money" else "") + (f": {better}" if better else "")
+        ax.set_title(head + seller_title(kpi, curves))
         ax.set_xlabel(x_label)
         ax.legend(loc="best")
     fig.suptitle(title, fontsize=10)

@@ -26,6 +26,7 @@ th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #e3e3e3; text-align: ri
 th { background: #f3f3f3; border-bottom: 2px solid #bbb; }
 td.l, th.l { text-align: left; }
 td.sig { color: #1b7837; font-weight: bold; }
+p.note { color: #555; font-size: 0.9em; }
 ul.answer li { margin-bottom: 0.6em; }
 figure { margin: 1.5em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
@@ -67,19 +68,25 @@ def kpi_tables(sweep: Sweep) -> str:
     for kpi in sweep.kpis:
         meta = describe(kpi)
         unit = unit_of(kpi, sweep.currency)
-        head = [sweep.param, *sweep.labels]
+        files = range(len(sweep.labels))
+        head = [sweep.param, *(sweep.curve_label(kpi, f) for f in files)]
         if sweep.baseline is not None:
-            head += [f"{lab} − baseline" for lab in sweep.labels]
+            head += [f"{sweep.curve_label(kpi, f)} − baseline" for f in files]
         rows = []
         for v, t in enumerate(sweep.texts):
-            row = [t] + [_pm(sweep.summary(f, v, kpi).mean, sweep.summary(f, v, kpi).half_width, meta.unit) for f in range(len(sweep.labels))]
+            row = [t] + [_pm(sweep.summary(f, v, kpi).mean, sweep.summary(f, v, kpi).half_width, meta.unit) for f in files]
             if sweep.baseline is not None:
-                for f in range(len(sweep.labels)):
+                for f in files:
+                    if not sweep.comparable(kpi, None, f):
+                        row.append("— (different sellers)")
+                        continue
                     d = sweep.vs_baseline(kpi, f, v)
                     row.append(_pm(d.mean, d.half_width, meta.unit) + (" *" if d.significant else ""))
             rows.append(row)
         title = meta.label + (f" ({unit})" if unit else "")
-        out.append(f"<details><summary>{_e(title)}</summary>{_table(head, rows)}</details>")
+        note = sweep.seller_note(kpi)
+        note_html = f'<p class="note">Note: {_e(note)}.</p>' if note else ""
+        out.append(f"<details><summary>{_e(title)}</summary>{_table(head, rows)}{note_html}</details>")
     return "".join(out)
 
 

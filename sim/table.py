@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-
 SHARE_DECIMALS = 4
 """Most decimals of a share in % (99.9995% is not shown as 100.0000%)."""
 

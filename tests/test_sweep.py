@@ -360,3 +360,54 @@ def test_sweep_report_in_a_browser(against_baseline: Path) -> None:
         answer_top = page.evaluate("document.getElementById('answer').getBoundingClientRect().top")
         browser.close()
     assert not errors and width <= 1280 and loaded == [True, True] and answer_top < 720
+
+
+# ------------------------------------------------------------------------------ another seller's profit
+
+
+def test_importer_profit_is_marked_and_not_a_maker_break_even(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scenario sold by an importer (pricing.seller) reports the importer's profit in maker_profit: the
+    sweep labels its line "(importer's profit)", draws it dashed, takes no paired difference or break-even
+    of the maker's profit against the maker's scenario and says why (table, figure, report, break_even.csv)."""
+    from sim import sweep_plots
+
+    importer = tmp_path / "dense_importer.yaml"
+    importer.write_text(
+        f"extends: {Path(DENSE).resolve()}\nname: dense_importer\npricing: {{machine_price_multiplier: 2, seller: importer}}\n",
+        encoding="utf-8",
+    )
+    drawn: list[object] = []
+    original = sweep_plots.sweep_figure
+    monkeypatch.setattr(sweep_plots, "sweep_figure", lambda x, panels, *a: drawn.append(panels) or original(x, panels, *a))
+    out = tmp_path / "out"
+    assert main(["sweep", SPARSE, str(importer), "--param", PARAM, "--values", "0", "100", "200", "-n", "3", "--out", str(out), "-q"]) == 0
+    printed = capsys.readouterr().out
+    profit_table = printed[printed.index("Maker profit"):printed.index("Break-even")]
+    assert "dense_importer (importer's profit)" in profit_table and "— (different sellers)" in profit_table
+    assert "is sold by the importer" in profit_table
+    rows = {r["kpi"]: r for r in _read_csv(out / "break_even.csv")}
+    assert rows["maker_profit"]["estimate"] == "" and "not compared" in rows["maker_profit"]["text"]
+    assert "dense_importer's profit is the importer's" in rows["maker_profit"]["text"]
+    assert "higher value" not in rows["maker_profit"]["text"]
+    assert rows["customer_total_cost"]["estimate"] != ""  # the customer's cost is compared as before
+    data = json.loads((out / "sweep.json").read_text())
+    assert [s["seller"] for s in data["scenarios"]] == ["maker", "importer"]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "dense_importer (importer&#x27;s profit)" in page and "no maker-profit break-even" in page
+    (panels,) = drawn
+    curves = {kpi: cs for kpi, cs, _ in panels}
+    assert [(c.label, c.seller) for c in curves["maker_profit"]] == [("sparse", ""), ("dense_importer (importer's profit)", "importer")]
+    assert [c.seller for c in curves["customer_total_cost"]] == ["", ""]
+
+
+def test_another_sellers_curve_is_dashed_and_the_panel_says_so() -> None:
+    from sim.sweep_plots import Curve, sweep_figure
+
+    m = np.array([1.0, 2.0, 3.0])
+    curves = [Curve("own", m, m - 0.1, m + 0.1), Curve("imported (importer's profit)", m + 1, m, m + 2, "importer")]
+    ax = sweep_figure(np.array([0.0, 1.0, 2.0]), [("maker_profit", curves, [])], "x", "CNY", "t").axes[0]
+    styles = {ln.get_label(): ln.get_linestyle() for ln in ax.lines}
+    assert styles == {"own (mean, 95% CI band)": "-", "imported (importer's profit) (mean, 95% CI band)": "--"}
+    assert "the importer's profit, not the maker's" in ax.get_title()

@@ -101,8 +101,9 @@ def table(sweep: Sweep, kpi: str) -> str:
     """One KPI: mean ± 95% half-width per value and file."""
     meta = describe(kpi)
     unit = unit_of(kpi, sweep.currency)
-    header = [sweep.param, *sweep.labels]
-    if len(sweep.labels) >= 2:
+    header = [sweep.param, *(sweep.curve_label(kpi, f) for f in range(len(sweep.labels)))]
+    paired = len(sweep.labels) >= 2
+    if paired:
         header.append(f"{sweep.labels[1]} − {sweep.labels[0]} (paired)")
     rows = []
     for v, t in enumerate(sweep.texts):
@@ -110,14 +111,17 @@ def table(sweep: Sweep, kpi: str) -> str:
         for f in range(len(sweep.labels)):
             s = sweep.summary(f, v, kpi)
             row.append(f"{number(s.mean, meta.unit)} ± {spread(s.half_width, s.mean, meta.unit)}")
-        if len(sweep.labels) >= 2:
+        if paired and not sweep.comparable(kpi, 0, 1):
+            row.append("— (different sellers)")
+        elif paired:
             d = sweep.difference(kpi, 0, 1, v)
             row.append(f"{number(d.mean, meta.unit)} ± {spread(d.half_width, d.mean, meta.unit)}" + (" *" if d.significant else ""))
         rows.append(row)
     title = f"{meta.label}{f' ({unit})' if unit else ''}, mean ± 95% CI over {sweep.replications} replications" + (
-        "; * = difference significant at 95%" if len(sweep.labels) >= 2 else ""
+        "; * = difference significant at 95%" if paired else ""
     )
-    return title + "\n" + render(header, rows)
+    note = sweep.seller_note(kpi)
+    return title + "\n" + render(header, rows) + (f"\nNote: {note}." if note else "")
 
 
 def baseline_table(sweep: Sweep, kpi: str) -> str:
@@ -128,6 +132,9 @@ def baseline_table(sweep: Sweep, kpi: str) -> str:
     for v, t in enumerate(sweep.texts):
         row = [t]
         for f in range(len(sweep.labels)):
+            if not sweep.comparable(kpi, None, f):
+                row.append("— (different sellers)")
+                continue
             d = sweep.vs_baseline(kpi, f, v)
             row.append(f"{number(d.mean, meta.unit)} ± {spread(d.half_width, d.mean, meta.unit)}" + (" *" if d.significant else ""))
         rows.append(row)
@@ -135,7 +142,9 @@ def baseline_table(sweep: Sweep, kpi: str) -> str:
         f"{meta.label}{f' ({unit})' if unit else ''}: point − baseline {sweep.baseline_label}, paired, "
         f"mean ± 95% CI; * = significant at 95%"
     )
-    return title + "\n" + render([sweep.param, *(f"{lab} − baseline" for lab in sweep.labels)], rows)
+    note = sweep.seller_note(kpi)
+    head = [sweep.param, *(f"{sweep.curve_label(kpi, f)} − baseline" for f in range(len(sweep.labels)))]
+    return title + "\n" + render(head, rows) + (f"\nNote: {note}." if note else "")
 
 
 def figure(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, bytes]:
@@ -148,9 +157,10 @@ def figure(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, bytes]:
         curves = []
         for f, label in enumerate(sweep.labels):
             ss = [sweep.summary(f, v, kpi) for v in range(len(sweep.values))]
-            curves.append(
-                sweep_plots.Curve(label, np.array([s.mean for s in ss]), np.array([s.low for s in ss]), np.array([s.high for s in ss]))
-            )
+            curves.append(sweep_plots.Curve(
+                sweep.curve_label(kpi, f), np.array([s.mean for s in ss]), np.array([s.low for s in ss]),
+                np.array([s.high for s in ss]), sweep.whose(kpi, f),
+            ))
         marks = []
         for b in found:
             if b.kpi != kpi or b.estimate is None or b.a == sweep.baseline_label:  # baseline crossings: baseline figure
@@ -178,9 +188,16 @@ def baseline_figure(sweep: Sweep, found: Sequence[BreakEven]) -> dict[str, bytes
     panels = []
     for kpi in sweep.kpis:
         curves = []
-        for f, label in enumerate(sweep.labels):
+        for f in range(len(sweep.labels)):
+            label, who = sweep.curve_label(kpi, f), sweep.whose(kpi, f) or sweep.whose(kpi, None)
+            if not sweep.comparable(kpi, None, f):  # two sellers' money: no difference drawn, the legend says why
+                gap = np.full(len(sweep.values), np.nan)
+                curves.append(sweep_plots.Curve(f"{label}: not differenced, the baseline's {kpi.removeprefix('maker_')} is the {sweep.seller(None)}'s", gap, gap, gap, who))
+                continue
             ds = [sweep.vs_baseline(kpi, f, v) for v in range(len(sweep.values))]
-            curves.append(sweep_plots.Curve(label, np.array([d.mean for d in ds]), np.array([d.low for d in ds]), np.array([d.high for d in ds])))
+            curves.append(sweep_plots.Curve(
+                label, np.array([d.mean for d in ds]), np.array([d.low for d in ds]), np.array([d.high for d in ds]), who,
+            ))
         marks = [
             sweep_plots.Mark(
                 f"{b.b} = baseline at ≈ {b.estimate:,.4g}\n95% interval {'…' if b.low is None else f'{b.low:,.4g}'}"
@@ -220,9 +237,11 @@ def output_files(
 ) -> dict[str, str | bytes]:
     """Every file of the output folder."""
     fig = figure(sweep, found)
+    notes = list(dict.fromkeys(n for k in sweep.kpis if (n := sweep.seller_note(k))))
     figs = [("KPIs against the parameter", fig["png"], (
         "Mean of each file at each swept value with its 95% CI band; a dashed line marks where two files' "
         "curves cross inside the range, the grey band its 95% interval."
+        + (" Dashed curves over hatched bands are another seller's money: " + "; ".join(notes) + "." if notes else "")
     ))]
     files: dict[str, str | bytes] = {
         "sweep.csv": sweep_csv(sweep),
