@@ -1,8 +1,8 @@
 """What the stock optimiser needs from a network: demand, lead times, weights, promises.
 
 Everything is per *item* = (depot, part), in the order depot-major (item ``j * P + p``).
-Demand rates are steady-state Poisson rates per hour, ``sim.analytic``'s (``analyse``'s
-``demand_per_h`` per depot and part): each installed machine's component that uses a part
+Demand rates are steady-state Poisson rates per hour, ``sim.analytic.demand_per_h`` (``analyse``'s
+``demand_per_h`` per depot and part, by the same fixed point): each installed machine's component that uses a part
 fails at availability / mean time to failure (a machine that is down does not age), summed
 over the sites assigned to the depot, plus the depot's ``demand_streams``. The failure
 rates per site and component that weight downtime costs and promises are the same without
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.analytic import analyse, repair_mix
+from sim.analytic import demand_per_h, repair_mix
 from sim.build import Network
 from sim.theory import central_resupply_mean
 
@@ -83,11 +83,7 @@ def demand_rates(net: Network) -> Demand:
     streams = np.zeros((n_d, n_p))
     for s in net.streams:
         streams[s.depot, s.part] += s.rate_per_h
-    rate_all = streams.copy()
-    index = {(d.name, p.name): (j, k) for j, d in enumerate(net.depots) for k, p in enumerate(net.parts)}
-    for row in analyse(net, "metric").rows:
-        if (row.location, row.part) in index:  # not central's rows
-            rate_all[index[(row.location, row.part)]] = row.demand_per_h
+    rate_all = demand_per_h(net, "metric")  # analyse's demand_per_h rows, without its per-location rows
     fleet_all = np.maximum(rate_all - streams, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         downtime = np.where(fleet > 0, cost_rate / np.where(fleet > 0, fleet, 1.0), 0.0)

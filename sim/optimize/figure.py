@@ -31,6 +31,7 @@ def curve_figure(curve: Curve, chosen: int, today: Point | None, currency: str, 
         for ax in axes[0]:
             ax.set_xlim(-0.02 * right, right)
     axes[0, 0].set_yscale("symlog", linthresh=1e-3)
+    axes[0, 0].set_ylim(bottom=0.0)  # backorders are never negative (symlog pads below 0 otherwise)
     axes[0, 1].set_ylim(0.0, 1.02)
     axes[0, 1].legend(loc="lower right")
     fig.suptitle(title)

@@ -64,10 +64,14 @@ def with_stock(raw: Mapping[str, Any], curve: Curve, levels: np.ndarray) -> dict
     return data
 
 
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's emitter where PyYAML has it (the same text as SafeDumper, several times faster on large plans)."""
+
+
 def scenario_yaml(data: Mapping[str, Any], header: str) -> str:
     """The scenario data as YAML, after a comment ``header``."""
     comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
-    return comment + yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
+    return comment + yaml.dump(dict(data), Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=100)
 
 
 def uniform_levels(curve: Curve, levels: np.ndarray) -> np.ndarray:
