@@ -21,6 +21,7 @@ from sim.optimize.network import (
     design,
     evaluate_open,
     solve,
+    technician_loads,
 )
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import load_scenario
@@ -265,6 +266,46 @@ def test_optimize_network_writes_a_network_that_runs(tmp_path: Path, capsys: pyt
     assert run_network(network_args(depots=1, out=str(tmp_path / "one"))) == 0
     assert load_scenario(tmp_path / "one" / "network.yaml").open_depots == ["Hangzhou"]
 
+
+def test_technician_load_by_hand() -> None:
+    """Offered load per technician: Σ over the depot's sites of failures/h × (2 × technician time + repair), ÷ technicians."""
+    sc = candidates(4, 12)
+    travel = places(sc)
+    e = evaluate_open(sc, travel, ["D0", "D2"], "total_cost")
+    loads = technician_loads(sc, travel, e)
+    assert set(loads) == {"D0", "D2"}
+    for j in (0, 2):
+        d = sc.depots[j]
+        busy = 0.0
+        for s, a in zip(sc.sites, e.assignment):
+            if a != j:
+                continue
+            m = s.machines["M"]
+            tt = travel.technician_h(d.name, s.name)
+            busy += m / 2000 * (2 * tt + 2) + m / 6000 * (2 * tt + 3) + m / 3000 * (2 * tt + 1)
+        assert loads[d.name] == pytest.approx(busy / d.technicians, rel=1e-9)
+
+
+def test_network_flags_designs_whose_technicians_are_overloaded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A design with technician load >= 1 (no steady state) is flagged in the table, network.csv and a warning."""
+    assert run_network(network_args(out=str(tmp_path / "ok"))) == 0
+    printed = capsys.readouterr().out
+    rows = read_csv(tmp_path / "ok" / "network.csv")
+    assert all(0 < float(r["technician_load_max"]) < 1 for r in rows)
+    assert "tech load max" in printed and "technician load" not in printed
+    # the sealing jaw failing every 15 h instead of 1,500 h: every design overloads its single technicians
+    f = tmp_path / "busy.yaml"
+    f.write_text(EXAMPLE.read_text().replace("shape: 1.5, mean: 1500}", "shape: 1.5, mean: 15}", 1))
+    assert run_network(network_args(file=str(f), out=str(tmp_path / "busy"))) == 0
+    printed = capsys.readouterr().out
+    rows = read_csv(tmp_path / "busy" / "network.csv")
+    assert all(float(r["technician_load_max"]) >= 1 for r in rows)
+    assert "⚠" in printed
+    warnings = [line for line in printed.splitlines() if "technician load" in line and ">= 1" in line]
+    assert len(warnings) == len(rows)
+    assert any(line.startswith("warning: the chosen network:") for line in warnings)
 
 def test_sim_optimize_network_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from sim.cli import main

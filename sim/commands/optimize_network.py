@@ -28,7 +28,16 @@ from sim.build import build, places
 from sim.commands import UsageError
 from sim.commands.common import executing_for, load
 from sim.diagnostics import print_warnings
-from sim.optimize.network import OBJECTIVES, Design, DesignError, Evaluation, Objective, design, evaluate_open
+from sim.optimize.network import (
+    OBJECTIVES,
+    Design,
+    DesignError,
+    Evaluation,
+    Objective,
+    design,
+    evaluate_open,
+    technician_load_max,
+)
 from sim.output import csv_text, dumps_json, write_folder
 from sim.runner import check_jobs, run_scenarios
 from sim.scenario.loader import load_scenario_data, validate_data
@@ -105,27 +114,53 @@ def _short(names: Sequence[str]) -> str:
     return ", ".join(names) if len(names) <= 4 else ", ".join(names[:3]) + f", … (+{len(names) - 3})"
 
 
-def network_table(rows: list[tuple[str, Evaluation, tuple[str, ...]]], chosen: str, objective: Objective) -> str:
-    """Per number of depots: the best open set and its analytic yearly figures."""
+Row = tuple[str, Evaluation, tuple[str, ...]]
+
+
+def _load(loads: dict[str, float] | None, label: str) -> str:
+    if loads is None or label not in loads:
+        return ""
+    return f"{loads[label]:.2f}" + (" ⚠" if loads[label] >= 1.0 else "")
+
+
+def network_table(rows: list[Row], chosen: str, objective: Objective, loads: dict[str, float] | None = None) -> str:
+    """Per number of depots: the best open set and its analytic yearly figures (and highest technician load)."""
     head = ["depots", "open", "objective/yr" if objective == "total_cost" else "profit/yr", "maker profit/yr",
-            "customer cost/yr", "restore h", ""]
+            "customer cost/yr", "restore h", "tech load max", ""]
     body = []
     for label, e, names in rows:
         body.append([label, _short(names), number(objective_value(e, objective)), number(e.maker_profit_per_year),
-                     number(e.customer_cost_per_year), f"{e.restore_h_mean:.2f}", "◀ chosen" if label == chosen else ""])
-    return render(head, body, "rlrrrrl")
+                     number(e.customer_cost_per_year), f"{e.restore_h_mean:.2f}", _load(loads, label),
+                     "◀ chosen" if label == chosen else ""])
+    return render(head, body, "rlrrrrrl")
 
 
-def network_csv(rows: list[tuple[str, Evaluation, tuple[str, ...]]], chosen: str, objective: Objective) -> str:
-    """``network.csv``: one row per number of depots (and the file's own network), analytic figures per year."""
+def network_csv(rows: list[Row], chosen: str, objective: Objective, loads: dict[str, float] | None = None) -> str:
+    """``network.csv``: one row per number of depots (and the file's own network), analytic figures per year.
+
+    ``technician_load_max``: the highest offered load per technician over the open depots
+    (at 1 or more their queue grows without bound, and the analytic figures are optimistic).
+    """
     header = ["n_open", "label", "chosen", "objective", "objective_value", "maker_profit_per_year",
-              "customer_cost_per_year", "customer_loss_per_year", "restore_time_mean_h", "method", "open_depots"]
+              "customer_cost_per_year", "customer_loss_per_year", "restore_time_mean_h", "technician_load_max",
+              "method", "open_depots"]
     body = [
         [len(e.open), label, label == chosen, objective, objective_value(e, objective), e.maker_profit_per_year, e.customer_cost_per_year, e.customer_loss_per_year, e.restore_h_mean,
-         "analytic (Palm fill rates, Erlang C technician queue)", ";".join(names)]
+         (loads or {}).get(label, ""), "analytic (Palm fill rates, Erlang C technician queue)", ";".join(names)]
         for label, e, names in rows
     ]
     return csv_text(header, body)
+
+
+def overload_warnings(rows: list[Row], loads: dict[str, float], where: dict[str, str], chosen: str) -> list[str]:
+    """One line per design whose technicians are loaded at 1 or more (no steady state: figures optimistic)."""
+    out = []
+    for label, _, _ in rows:
+        if loads.get(label, 0.0) >= 1.0:
+            what = "the chosen network" if label == chosen else ("the file's network" if label == "file" else f"{_depots(int(label))}")
+            out.append(f"warning: {what}: technician load {loads[label]:.2f} >= 1 at {where[label]}: the queue grows "
+                       "without bound and the analytic figures are optimistic (its wait is capped); simulate it (--verify)")
+    return out
 
 
 def assignment_csv(sc: Scenario, assignment: dict[str, str]) -> str:
@@ -255,7 +290,12 @@ def run_network(args: argparse.Namespace) -> int:
         else "most maker profit"
     scope = f"the best {_depots(args.depots)}" if args.depots is not None else "the best number of depots"
     print(f"{given.name}: {scope} of {n_depots} candidates for {goal}; analytic figures per year in {sc.currency}")
-    print(network_table(rows, chosen_label, objective))
+    loads, where = {}, {}
+    for label, e, _ in rows:
+        loads[label], where[label] = technician_load_max(sc, travel, e)
+    print(network_table(rows, chosen_label, objective, loads))
+    for line in overload_warnings(rows, loads, where, chosen_label):
+        print(line)
     print(f"chosen: {', '.join(chosen.open)} ({_depots(len(chosen.open))})")
     print_warnings([(network_scenario(sc, chosen, chosen.assignment), "chosen network")])  # e.g. technician load ≥ 1
 
@@ -266,7 +306,7 @@ def run_network(args: argparse.Namespace) -> int:
         "Everything else is the input scenario, resolved (extends merged, --set applied)."
     )
     files: dict[str, str | bytes] = {
-        "network.csv": network_csv(rows, chosen_label, objective),
+        "network.csv": network_csv(rows, chosen_label, objective, loads),
         "assignment.csv": assignment_csv(sc, chosen.assignment),
         "network.yaml": network_yaml(args.file, args.overrides, chosen.open, chosen.assignment, header),
     }

@@ -449,6 +449,36 @@ def _technician_wait_h(sc: Scenario, fx: _Fixed, load: np.ndarray) -> np.ndarray
     return out
 
 
+
+def technician_loads(sc: Scenario, places: Places, e: Evaluation) -> dict[str, float]:
+    """Offered load per technician at each open staffed depot of ``e`` (its own assignment), by depot name.
+
+    Technician-hours per hour (drive there and back and the repair, as in
+    :func:`_technician_wait_h`) of the sites assigned to the depot, divided by its
+    technicians. At 1 or more the queue has no steady state: the cost model caps its wait at
+    half the window, so such a design's analytic figures are optimistic and the simulation
+    can rank it far lower.
+    """
+    fx = _fixed(sc, _Remembered(places))
+    I = len(sc.sites)
+    rate = np.bincount(fx.cls_site, weights=fx.cls_rate, minlength=I) / HOURS_PER_YEAR
+    repair = np.bincount(fx.cls_site, weights=fx.cls_rate * fx.cls_repair_h, minlength=I) / HOURS_PER_YEAR
+    a = np.asarray(e.assignment, dtype=int)
+    busy = 2.0 * fx.tech_h[np.arange(I), a] * rate + repair  # (I,) at the assigned depot
+    per_depot = np.bincount(a, weights=busy, minlength=len(sc.depots))
+    return {sc.depots[j].name: float(per_depot[j]) / sc.depots[j].technicians
+            for j in e.open if sc.depots[j].technicians > 0}
+
+
+def technician_load_max(sc: Scenario, places: Places, e: Evaluation) -> tuple[float, str]:
+    """The highest technician load of the design and its depot (0 and "" with no staffed depot)."""
+    loads = technician_loads(sc, places, e)
+    if not loads:
+        return 0.0, ""
+    name = max(loads, key=lambda n: loads[n])
+    return loads[name], name
+
+
 # ----------------------------------------------------------------------------- solvers
 
 
