@@ -224,7 +224,9 @@ def demand_per_h(net: Network, method: Method = "vari-metric") -> np.ndarray:
     calls the same fixed point), without the per-location stock rows: with emergency
     shipments from an ample central and no laterals (the loss model), the depots' blocking is
     one vectorised Erlang B over every depot and part, so 50 depots × 1,000 parts take well
-    under a second. The backorder model runs METRIC / VARI-METRIC per part, as analyse does.
+    under a second; without emergencies and with an ample central (Palm at every depot) one
+    vectorised Poisson law. A central warehouse with stock or laterals: METRIC / VARI-METRIC
+    per part, as in the rows.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
@@ -263,14 +265,17 @@ def _fixed_point(
 ) -> _FixedPoint:
     """Demand depends on availability, availability on restore times, restore times on how demand is served."""
     availability = [1.0] * len(groups.keys)
-    fast = loss_model and not lateral_depots
+    loss_fast = loss_model and not lateral_depots
+    palm_fast = not loss_model and net.central.infinite and not lateral_depots
     for _ in range(FIXED_POINT_ROUNDS):
         site_rate = _fleet_demand(net, groups, availability)
         fleet_rate = _by_depot(net, site_rate)
         rates = fleet_rate + stream_rate
         stock: Mapping[tuple[int, int], _Served]
-        if fast:
+        if loss_fast:
             stock = _LossServed(net, _loss_blocking(net, rates, fleet_rate, mixes))
+        elif palm_fast:
+            stock = _PalmServed(net, *_palm_fill_wait(net, rates, fleet_rate, mixes))
         else:
             _, stock = _stock(net, method, rates, fleet_rate, site_rate, mixes, loss_model, lateral_depots)
         restore, tech_loads = _restore_times(net, groups, availability, stock, emergency_h)
@@ -300,6 +305,53 @@ def _loss_blocking(net: Network, rates: np.ndarray, fleet_rate: np.ndarray, mixe
     for k in range(1, int(stocks.max(initial=0)) + 1):
         b = np.where(stocks >= k, a * b / (k + a * b), b)
     return b
+
+
+def _palm_fill_wait(
+    net: Network, rates: np.ndarray, fleet_rate: np.ndarray, mixes: list[RepairMix]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(fill, mean wait per demand) of every depot and part at once: backorder model, ample central, no laterals.
+
+    METRIC and VARI-METRIC both reduce to Palm there (no central delay): pipeline
+    Poisson(λ · (r·A + (1 − r)·O)), fill P(N ≤ S − 1), EBO = λT − S + E[(S − N)^+], wait
+    EBO / λ for the demands that wait (as :func:`_stock`). Equal to :func:`_stock`'s figures
+    up to rounding.
+    """
+    share = np.array([m.depot_share for m in mixes])
+    repair = np.array([m.depot_repair_mean_h for m in mixes])
+    transport = np.array([_mean(d.replenishment_lead_time) for d in net.depots])[:, None]
+    positive = rates > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.where(positive, share * fleet_rate / np.where(positive, rates, 1.0), 0.0)
+    a = rates * (r * repair + (1.0 - r) * transport)
+    stocks = np.array([list(d.base_stock) for d in net.depots], dtype=np.int64).reshape(rates.shape)
+    fill = np.where(stocks > 0, stats.poisson.cdf(stocks - 1, a), 0.0)
+    on_hand = np.zeros_like(a)  # E[(S - N)^+] = Σ_{k<S} P(N <= k)
+    for k in range(int(stocks.max(initial=0))):
+        on_hand += np.where(k < stocks, stats.poisson.cdf(k, a), 0.0)
+    ebo = np.maximum(a - stocks + on_hand, 0.0)
+    fill = np.where(positive, fill, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wait = np.where(positive & (fill < 1.0), ebo / np.where(positive, rates, 1.0), 0.0)
+    return fill, wait
+
+
+class _PalmServed(Mapping[tuple[int, int], "_Served"]):
+    """How each (site, part) demand is served with Palm at its depot (ample central, no laterals)."""
+
+    def __init__(self, net: Network, fill: np.ndarray, wait: np.ndarray) -> None:
+        self._depot = [s.depot for s in net.sites]
+        self._fill, self._wait = fill, wait
+
+    def __getitem__(self, key: tuple[int, int]) -> _Served:
+        j = self._depot[key[0]]
+        return _Served(float(self._fill[j, key[1]]), 0.0, float(self._wait[j, key[1]]))
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return ((s, k) for s in range(len(self._depot)) for k in range(self._fill.shape[1]))
+
+    def __len__(self) -> int:
+        return len(self._depot) * self._fill.shape[1]
 
 
 class _LossServed(Mapping[tuple[int, int], "_Served"]):

@@ -227,8 +227,8 @@ def test_example_scenario_is_fast_and_flags_what_is_left_out() -> None:
         ("example.yaml", [], "loss"),  # laterals: the general fixed point
         ("example.yaml", ["dispatch.lateral.enabled=false"], "loss"),  # the vectorised Erlang B
         ("dense_premium.yaml", ["dispatch.lateral.enabled=false"], "loss"),
-        ("repairable.yaml", [], "backorder"),
-        ("sparse_cheap.yaml", [], "backorder"),
+        ("repairable.yaml", [], "backorder"),  # central with stock: METRIC per part
+        ("sparse_cheap.yaml", [], "backorder"),  # ample central: the vectorised Palm
     ],
 )
 def test_demand_per_h_is_analyses_demand_rows(name: str, overrides: list[str], model: str) -> None:
