@@ -291,8 +291,8 @@ def run_network(args: argparse.Namespace) -> int:
     scope = f"the best {_depots(args.depots)}" if args.depots is not None else "the best number of depots"
     print(f"{given.name}: {scope} of {n_depots} candidates for {goal}; analytic figures per year in {sc.currency}")
     loads, where = {}, {}
-    for label, e, _ in rows:
-        loads[label], where[label] = technician_load_max(sc, travel, e)
+    for label, figures, _ in rows:
+        loads[label], where[label] = technician_load_max(sc, travel, figures)
     print(network_table(rows, chosen_label, objective, loads))
     for line in overload_warnings(rows, loads, where, chosen_label):
         print(line)
