@@ -93,6 +93,20 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def page_head(title: str, style: str) -> str:
+    """A self-contained HTML page up to ``<body>``: doctype, charset, viewport, title, inline style."""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(title)}</title>
+<style>{style}</style>
+</head>
+<body>
+"""
+
+
 def _scenarios_table(comparison: Comparison) -> str:
     head = ["scenario", "sites", "machines", "depots", "technicians", "machine price ×", "description and file"]
     rows = []
@@ -343,16 +357,7 @@ def compare_report(
         ) + "</details>"
     prov = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in provenance.items())
     folded = "".join(_folded(t) for t in tables)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title)}</title>
-<style>{STYLE}</style>
-</head>
-<body>
-<h1 id="verdict">{_e(title)}</h1>
+    return page_head(title, STYLE) + f"""<h1 id="verdict">{_e(title)}</h1>
 <p class="lead"><b>{_e(", ".join(names))}</b>. Per {_e(window_text(first))}, {comparison.replications} replications per scenario with common random
 numbers; money in {_e(comparison.currency)}; ± is a 95% confidence interval, differences are paired replication by
 replication (other − winner). Highlighted: the winner.</p>

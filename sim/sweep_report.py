@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from sim.compare import spread, unit_of, window_text
 from sim.kpis import describe
+from sim.report import page_head
 from sim.sweep import METHOD, BreakEven, Sweep
 from sim.table import number
 
@@ -115,16 +116,7 @@ def sweep_report(
         )
     prov = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in provenance.items())
     values = ", ".join(sweep.texts)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title)}</title>
-<style>{STYLE}</style>
-</head>
-<body>
-<h1>{_e(title)}</h1>
+    return page_head(title, STYLE) + f"""<h1>{_e(title)}</h1>
 <p class="lead">{_e(sweep.param)} = {_e(values)}; {sweep.replications} replications per point over the
 {_e(window_text(first))}, every point on the same random numbers (seed {sweep.seed}).</p>
 
