@@ -269,6 +269,14 @@ def test_a_queue_at_the_central_shop_delays_the_depots() -> None:
     assert sum(one) > sum(many)
 
 
+def _one_part_file(path: Path, name: str, part_line: str, depot_line: str) -> Path:
+    """A scenario file with one part, one depot and a counter-sale stream of it (for validation tests)."""
+    lines = [f"name: {name}", "parts:", part_line, "depots:", depot_line, "demand_streams:",
+             "  - {name: s, depot: D, part: jaw, rate_per_h: 0.1}", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize(
     "repair,field",
     [
@@ -278,21 +286,11 @@ def test_a_queue_at_the_central_shop_delays_the_depots() -> None:
     ],
 )
 def test_missing_repair_time_names_the_field(tmp_path: Path, capsys, repair: str, field: str) -> None:
-    path = tmp_path / "repairable.yaml"
-    path.write_text(
-        "\n".join(
-            [
-                "name: bad-repair",
-                "parts:",
-                f"  - {{name: jaw, unit_cost: 10, price: 20, repair: {repair}}}",
-                "depots:",
-                "  - {name: D, lat: 0, lon: 0, technicians: 0, base_stock: {jaw: 1}, repair_servers: 1}",
-                "demand_streams:",
-                "  - {name: s, depot: D, part: jaw, rate_per_h: 0.1}",
-                "",
-            ]
-        ),
-        encoding="utf-8",
+    path = _one_part_file(
+        tmp_path / "repairable.yaml",
+        "bad-repair",
+        f"  - {{name: jaw, unit_cost: 10, price: 20, repair: {repair}}}",
+        "  - {name: D, lat: 0, lon: 0, technicians: 0, base_stock: {jaw: 1}, repair_servers: 1}",
     )
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
@@ -301,22 +299,12 @@ def test_missing_repair_time_names_the_field(tmp_path: Path, capsys, repair: str
 
 
 def test_shares_out_of_range_and_zero_servers_are_errors(tmp_path: Path, capsys) -> None:
-    path = tmp_path / "ranges.yaml"
-    path.write_text(
-        "\n".join(
-            [
-                "name: bad-ranges",
-                "parts:",
-                "  - {name: jaw, unit_cost: 10, price: 20, repair: {depot_share: 1.5, condemnation_share: -0.1,"
-                " depot_repair_time_h: {dist: exponential, mean: 5}}}",
-                "depots:",
-                "  - {name: D, lat: 0, lon: 0, technicians: 0, repair_servers: 0}",
-                "demand_streams:",
-                "  - {name: s, depot: D, part: jaw, rate_per_h: 0.1}",
-                "",
-            ]
-        ),
-        encoding="utf-8",
+    path = _one_part_file(
+        tmp_path / "ranges.yaml",
+        "bad-ranges",
+        "  - {name: jaw, unit_cost: 10, price: 20, repair: {depot_share: 1.5, condemnation_share: -0.1,"
+        " depot_repair_time_h: {dist: exponential, mean: 5}}}",
+        "  - {name: D, lat: 0, lon: 0, technicians: 0, repair_servers: 0}",
     )
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
